@@ -1,0 +1,3 @@
+from easclient.cli import main
+
+main()
