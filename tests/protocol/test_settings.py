@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from easclient.protocol.errors import ProtocolError
 
-from easclient.protocol.settings import DeviceInformation
+from easclient.protocol.errors import ProtocolError
+from easclient.protocol.settings import (
+    DeviceInformation,
+    SettingsRequest,
+    SettingsResponse,
+    UserAccount,
+    UserInformation,
+)
+from easclient.protocol.status import SettingsStatus
 from easclient.wbxml import E, ns
 
 S = ns("Settings")
@@ -80,3 +87,94 @@ def test_unknown_children_are_ignored() -> None:
 def test_bad_device_information_is_a_protocol_error(el) -> None:
     with pytest.raises(ProtocolError):
         DeviceInformation.from_element(el)
+
+
+# -- SettingsRequest / SettingsResponse ------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS_WITH_DEVICE_INFO)
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SettingsRequest(device_information=DeviceInformation(model="m", os="o")),
+        SettingsRequest(get_user_information=True),
+        SettingsRequest(DeviceInformation(model="m"), get_user_information=True),
+        SettingsRequest(),
+    ],
+)
+def test_settings_request_round_trip(request_: SettingsRequest, version: str) -> None:
+    assert SettingsRequest.from_element(request_.to_element(version)) == request_
+
+
+def test_settings_request_tree() -> None:
+    el = SettingsRequest(DeviceInformation(model="m"), get_user_information=True).to_element()
+    assert el == S.Settings(S.DeviceInformation(S.Set(S.Model("m"))), S.UserInformation(S.Get()))
+
+
+LEGACY_USER = UserInformation(SettingsStatus.Success, email_addresses=("a@x.test", "b@x.test"))
+ACCOUNT_USER = UserInformation(
+    SettingsStatus.Success,
+    accounts=(
+        UserAccount(
+            account_id="1",
+            account_name="Main",
+            user_display_name="A. User",
+            send_disabled=False,
+            email_addresses=("a@x.test", "alias@x.test"),
+            primary_smtp_address="a@x.test",
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "response"),
+    [
+        ("12.1", SettingsResponse(SettingsStatus.Success, SettingsStatus.Success, LEGACY_USER)),
+        ("14.0", SettingsResponse(SettingsStatus.Success, None, LEGACY_USER)),
+        ("14.1", SettingsResponse(SettingsStatus.Success, SettingsStatus.Success, ACCOUNT_USER)),
+        ("16.1", SettingsResponse(SettingsStatus.Success, None, ACCOUNT_USER)),
+        ("16.1", SettingsResponse(SettingsStatus.ProtocolError)),
+        ("14.1", SettingsResponse(SettingsStatus.Success, SettingsStatus.DeniedByPolicy)),
+        ("14.1", SettingsResponse(SettingsStatus.Success, 99)),  # unknown code kept as int
+    ],
+)
+def test_settings_response_round_trip(version: str, response: SettingsResponse) -> None:
+    assert SettingsResponse.from_element(response.to_element(version)) == response
+
+
+def test_settings_response_from_spec_shape() -> None:
+    # MS-ASCMD 4.13 style: the command Status, then DeviceInformation/Status, UserInformation.
+    el = S.Settings(
+        S.Status("1"),
+        S.DeviceInformation(S.Status("1")),
+        S.UserInformation(
+            S.Status("1"),
+            S.Get(S.EmailAddresses(S.SMTPAddress("one@x.test"), S.SMTPAddress("two@x.test"))),
+        ),
+    )
+    resp = SettingsResponse.from_element(el)
+    assert resp.status is SettingsStatus.Success
+    assert resp.device_information_status is SettingsStatus.Success
+    assert resp.user_information == UserInformation(
+        SettingsStatus.Success, email_addresses=("one@x.test", "two@x.test")
+    )
+
+
+def test_global_status_in_settings_is_kept() -> None:
+    resp = SettingsResponse.from_element(S.Settings(S.Status("142")))
+    assert resp.status == 142
+    assert resp.status.name == "DeviceNotProvisioned"
+
+
+@pytest.mark.parametrize(
+    "el",
+    [
+        S.Settings(),  # no Status
+        S.Settings(S.Status("one")),
+        E("Provision:Provision", E("Provision:Status", "1")),
+    ],
+)
+def test_bad_settings_response(el) -> None:
+    with pytest.raises(ProtocolError):
+        SettingsResponse.from_element(el)

@@ -1,0 +1,105 @@
+"""Small readers shared by the command modules: required children, integers, booleans, statuses.
+
+Each raises :class:`ProtocolError` naming the element and the offending value, so a malformed
+response never surfaces as a bare ``ValueError`` or ``AttributeError``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from easclient.wbxml import BY_NAME, Element
+
+from .errors import ProtocolError
+from .status import status_of
+
+
+def expect_root(el: Element, tag: str) -> Element:
+    """``el`` itself when it is ``tag`` ("Namespace:Name"), else a ProtocolError."""
+    if el.tag != tag:
+        raise ProtocolError(f"expected {tag} as the root element, got {el.tag}")
+    return el
+
+
+def child(el: Element, tag: str) -> Element:
+    """The required child ``tag`` of ``el``."""
+    found = el.find(tag)
+    if found is None:
+        raise ProtocolError(f"{el.tag} lacks its required {tag}")
+    return found
+
+
+def text(el: Element, tag: str) -> str:
+    """The text of the required child ``tag`` ("" when empty)."""
+    value = el.findtext(tag)
+    if value is None:
+        raise ProtocolError(f"{el.tag} lacks its required {tag}")
+    return value
+
+
+def opt_text(el: Element, tag: str) -> str | None:
+    """The text of the optional child ``tag``, or None."""
+    return el.findtext(tag)
+
+
+def to_int(value: str, where: str) -> int:
+    """``value`` as an integer, or a ProtocolError naming ``where``."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ProtocolError(f"{where} must be an integer, got {value!r}") from None
+
+
+def opt_int(el: Element, tag: str) -> int | None:
+    """The optional child ``tag`` as an integer, or None."""
+    value = el.findtext(tag)
+    return None if value is None else to_int(value, f"{el.tag}/{tag}")
+
+
+def req_int(el: Element, tag: str) -> int:
+    """The required child ``tag`` as an integer."""
+    return to_int(text(el, tag), f"{el.tag}/{tag}")
+
+
+def to_bool(value: str, where: str) -> bool:
+    """An EAS boolean (MS-ASDTYPE 2.1: "0" or "1")."""
+    if value.strip() == "1":
+        return True
+    if value.strip() == "0":
+        return False
+    raise ProtocolError(f"{where} must be 0 or 1, got {value!r}")
+
+
+def opt_bool(el: Element, tag: str) -> bool | None:
+    """The optional boolean child ``tag``, or None."""
+    value = el.findtext(tag)
+    return None if value is None else to_bool(value, f"{el.tag}/{tag}")
+
+
+def status(el: Element, tag: str, enum: type[IntEnum]) -> IntEnum | int:
+    """The required status child ``tag``: an ``enum`` member, or the int for unknown codes."""
+    return status_of(enum, req_int(el, tag))
+
+
+def opt_status(el: Element, tag: str, enum: type[IntEnum]) -> IntEnum | int | None:
+    """The optional status child ``tag``, or None."""
+    code = opt_int(el, tag)
+    return None if code is None else status_of(enum, code)
+
+
+def in_version(tag: str, version: str) -> bool:
+    """Whether protocol ``version`` has ``tag`` per the code-page table (unlisted tags: yes)."""
+    entry = BY_NAME.get(tag)
+    return entry is None or entry.in_version(version)
+
+
+def version_at_least(version: str, floor: str) -> bool:
+    """``version >= floor`` for EAS version strings ("2.5" … "16.1")."""
+    return _key(version) >= _key(floor)
+
+
+def _key(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        raise ProtocolError(f"not a protocol version: {version!r}") from None
