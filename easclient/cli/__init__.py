@@ -17,8 +17,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Exchange ActiveSync test client, mock server, NAT simulator and load generator."""
+    # A callback keeps typer in command-group mode even while only one command is registered.
+
+
 # Modules of easclient.cli that define `register(app)`.
-_COMMAND_MODULES: list[str] = []
+_COMMAND_MODULES: list[str] = ["nat"]
 
 
 def _load() -> None:
