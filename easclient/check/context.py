@@ -1,0 +1,43 @@
+"""What the steps of one check share: the target, the options, and the facts earlier steps found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .target import Target
+
+
+@dataclass
+class CheckOptions:
+    """How to check (the CLI's flags, as values)."""
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_file: str | None = None
+    insecure: bool = False
+    connect_timeout: float = 5.0
+    ping_heartbeat: int = 5
+    expiry_warn_days: int = 30
+    probe_heartbeat: bool = False
+    probe_max: float = 60.0
+    probe_budget: float = 120.0
+
+
+@dataclass
+class CheckContext:
+    """Target, options and facts. Steps read earlier facts and add their own."""
+
+    target: Target
+    options: CheckOptions
+    #: every address DNS gave (or the pinned / literal address), in order
+    addresses: list[str] = field(default_factory=list)
+    #: the address later steps connect to (the first that accepted TCP)
+    connect_address: str | None = None
+    #: whether TLS came up (None: not tried / plain HTTP)
+    tls_ok: bool | None = None
+    #: anything else a step wants to hand on (e.g. the protocol session)
+    facts: dict[str, Any] = field(default_factory=dict)
+    #: host, port -> addresses; None means the system resolver (getaddrinfo)
+    resolver: Callable[[str, int], list[str]] | None = None

@@ -1,0 +1,106 @@
+"""Real sockets on 127.0.0.1 for the network and TLS steps: small TLS / plain servers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import socketserver
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+import trustme
+
+
+@dataclass
+class Served:
+    host: str
+    port: int
+    sni_seen: list[str | None] = field(default_factory=list)
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        sock: socket.socket = self.request
+        sock.settimeout(5)
+        ctx: ssl.SSLContext | None = self.server.tls_context  # type: ignore[attr-defined]
+        try:
+            if ctx is not None:
+                sock = ctx.wrap_socket(sock, server_side=True)
+            sock.recv(4096)
+            sock.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+        except OSError:
+            pass  # clients here often hang up after the handshake; that is fine
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@contextmanager
+def serve(host: str = "127.0.0.1", context: ssl.SSLContext | None = None) -> Iterator[Served]:
+    """A server on a free port: TLS with ``context``, else plain HTTP; stopped on exit."""
+    server = _Server((host, 0), _Handler)
+    served = Served(host, server.server_address[1])
+    if context is not None:
+
+        def remember_sni(_sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+            served.sni_seen.append(name)
+
+        context.sni_callback = remember_sni
+    server.tls_context = context  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield served
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def server_context(cert: trustme.LeafCert) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(ctx)
+    return ctx
+
+
+def issue(
+    ca: trustme.CA,
+    *names: str,
+    days: int | None = None,
+    expired: bool = False,
+) -> trustme.LeafCert:
+    """A leaf for ``names``; ``expired`` ends its validity yesterday, ``days`` from now."""
+    now = dt.datetime.now(dt.UTC)
+    if expired:
+        return ca.issue_cert(
+            *names, not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1)
+        )
+    if days is not None:
+        return ca.issue_cert(*names, not_after=now + dt.timedelta(days=days))
+    return ca.issue_cert(*names)
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A port nobody listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
