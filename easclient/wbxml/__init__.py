@@ -1,10 +1,30 @@
-"""WBXML 1.3 as EAS uses it (MS-ASWBXML): the element tree and the code pages.
+"""WBXML 1.3 as EAS uses it (MS-ASWBXML): the element tree, the code pages and the codec.
 
-The codec functions (``decode``, ``encode``, ``to_xml``, ``from_xml``, ``WBXMLError``) are
-re-exported here once they exist.
+``decode(bytes) -> Element``, ``encode(Element) -> bytes``, ``to_xml(Element) -> str``,
+``from_xml(str) -> Element``; every malformed input raises :class:`WBXMLError`.
 """
 
 from .codepages import BY_NAME, BY_TOKEN, PAGES, VERSIONS, CodePage, Tag
+from .decoder import decode
+from .encoder import encode
+from .errors import WBXMLError, XMLInputError
 from .tree import E, Element, ns
+from .xml import from_xml, to_xml
 
-__all__ = ["BY_NAME", "BY_TOKEN", "PAGES", "VERSIONS", "CodePage", "E", "Element", "Tag", "ns"]
+__all__ = [
+    "BY_NAME",
+    "BY_TOKEN",
+    "PAGES",
+    "VERSIONS",
+    "CodePage",
+    "E",
+    "Element",
+    "Tag",
+    "WBXMLError",
+    "XMLInputError",
+    "decode",
+    "encode",
+    "from_xml",
+    "ns",
+    "to_xml",
+]
