@@ -87,6 +87,14 @@ def opt_status(el: Element, tag: str, enum: type[IntEnum]) -> IntEnum | int | No
     return None if code is None else status_of(enum, code)
 
 
+def code_of(enum: type[IntEnum], value: int) -> IntEnum | int:
+    """``enum(value)``, or the bare int for a value the enum does not list (kept, not crashed)."""
+    try:
+        return enum(value)
+    except ValueError:
+        return value
+
+
 def in_version(tag: str, version: str) -> bool:
     """Whether protocol ``version`` has ``tag`` per the code-page table (unlisted tags: yes)."""
     entry = BY_NAME.get(tag)

@@ -240,3 +240,12 @@ class SettingsResponse:
             else opt_status(info, "Settings:Status", SettingsStatus),
             user_information=None if user is None else UserInformation.from_element(user),
         )
+
+
+__all__ = [
+    "DeviceInformation",
+    "SettingsRequest",
+    "SettingsResponse",
+    "UserAccount",
+    "UserInformation",
+]
