@@ -34,6 +34,7 @@ __all__ = [
 # raises: only a module that is not there yet is skipped.
 _COMMAND_MODULES = (
     "options",
+    "email",
     "settings",
     "provision",
     "foldersync",
@@ -48,8 +49,14 @@ for _name in _COMMAND_MODULES:
     if _importlib_util.find_spec(f"{__name__}.{_name}") is None:
         continue
     _module = _importlib.import_module(f"{__name__}.{_name}")
-    for _symbol in getattr(_module, "__all__", ()):
+    # A module without __all__ exports the public classes and functions it defines.
+    _public = getattr(_module, "__all__", None) or [
+        n
+        for n, v in vars(_module).items()
+        if not n.startswith("_") and getattr(v, "__module__", None) == _module.__name__
+    ]
+    for _symbol in _public:
         globals()[_symbol] = getattr(_module, _symbol)
         __all__.append(_symbol)
-for _leftover in ("_name", "_module", "_symbol"):
+for _leftover in ("_name", "_module", "_symbol", "_public"):
     globals().pop(_leftover, None)
