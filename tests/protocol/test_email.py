@@ -18,8 +18,9 @@ from easclient.protocol.email import (
     looks_like_email,
 )
 from easclient.protocol.errors import ProtocolError
-from easclient.wbxml import E, ns
+from easclient.wbxml import E, decode, encode, ns
 
+from ._golden import END, SWITCH_PAGE, tag, wbxml
 from ._tags import assert_tags_in_version
 
 A, EM, ASB = ns("AirSync"), ns("Email"), ns("AirSyncBase")
@@ -210,3 +211,19 @@ def test_round_trip_property_12(mail: Email, version: str) -> None:
     if mail.body is not None:
         expected = dataclasses.replace(mail, body=dataclasses.replace(mail.body, preview=None))
     assert Email.from_element(mail.to_element(version)) == expected
+
+
+def test_legacy_body_golden_bytes() -> None:
+    # 2.5: the body is Email:Body (page 2, 0x0C) with BodySize (0x0D) and BodyTruncated (0x0E).
+    data = wbxml(
+        tag(0x1D),  # AirSync:ApplicationData
+        SWITCH_PAGE, 2,
+        tag(0x14), "Re: x", END,  # Subject
+        tag(0x0C), "Hello", END,  # Body
+        tag(0x0D), "2000", END,  # BodySize
+        tag(0x0E), "1", END,  # BodyTruncated
+        END,
+    )  # fmt: skip
+    mail = Email(subject="Re: x", body=Body(BodyType.PlainText, "Hello", True, 2000))
+    assert Email.from_element(decode(data)) == mail
+    assert encode(mail.to_element("2.5"), version="2.5", strict=True) == data

@@ -13,7 +13,9 @@ from easclient.protocol.settings import (
     UserInformation,
 )
 from easclient.protocol.status import SettingsStatus
-from easclient.wbxml import E, ns
+from easclient.wbxml import E, decode, encode, ns
+
+from ._golden import END, SWITCH_PAGE, tag, wbxml
 
 S = ns("Settings")
 VERSIONS_WITH_DEVICE_INFO = ["12.0", "12.1", "14.0", "14.1", "16.0", "16.1"]
@@ -178,3 +180,48 @@ def test_global_status_in_settings_is_kept() -> None:
 def test_bad_settings_response(el) -> None:
     with pytest.raises(ProtocolError):
         SettingsResponse.from_element(el)
+
+
+# -- golden bytes (tokens from MS-ASWBXML code page 18, Settings) ------------------------------
+
+
+SETTINGS_PAGE = 18
+DEVICE_INFO_BYTES = wbxml(
+    SWITCH_PAGE, SETTINGS_PAGE,
+    tag(0x05),  # Settings
+    tag(0x16),  # DeviceInformation
+    tag(0x08),  # Set
+    tag(0x17), "iPhone15,2", END,  # Model
+    tag(0x1A), "iOS 17.1", END,  # OS
+    tag(0x21), "0", END,  # EnableOutboundSMS
+    END, END, END,
+)  # fmt: skip
+DEVICE_INFO_REQUEST = SettingsRequest(
+    DeviceInformation(model="iPhone15,2", os="iOS 17.1", enable_outbound_sms=False)
+)
+
+
+def test_settings_request_golden_bytes() -> None:
+    assert encode(DEVICE_INFO_REQUEST.to_element("14.0")) == DEVICE_INFO_BYTES
+    assert SettingsRequest.from_element(decode(DEVICE_INFO_BYTES)) == DEVICE_INFO_REQUEST
+
+
+def test_settings_response_golden_bytes() -> None:
+    data = wbxml(
+        SWITCH_PAGE, SETTINGS_PAGE,
+        tag(0x05),  # Settings
+        tag(0x06), "1", END,  # Status
+        tag(0x16), tag(0x06), "1", END, END,  # DeviceInformation/Status
+        tag(0x1D),  # UserInformation
+        tag(0x06), "1", END,
+        tag(0x07), tag(0x1E), tag(0x1F), "me@x.test", END, END, END,  # Get/EmailAddresses/SMTP
+        END,
+        END,
+    )  # fmt: skip
+    resp = SettingsResponse(
+        SettingsStatus.Success,
+        SettingsStatus.Success,
+        UserInformation(SettingsStatus.Success, email_addresses=("me@x.test",)),
+    )
+    assert SettingsResponse.from_element(decode(data)) == resp
+    assert encode(resp.to_element("12.1")) == data

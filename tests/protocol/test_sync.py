@@ -29,8 +29,9 @@ from easclient.protocol.sync import (
     SyncSoftDelete,
     parse_sync_body,
 )
-from easclient.wbxml import E, ns
+from easclient.wbxml import E, decode, encode, ns
 
+from ._golden import END, SWITCH_PAGE, tag, wbxml
 from ._tags import assert_tags_in_version
 
 A, EM, ASB = ns("AirSync"), ns("Email"), ns("AirSyncBase")
@@ -338,3 +339,95 @@ def test_spec_example_response_shape() -> None:
 def test_bad_responses(el) -> None:
     with pytest.raises(ProtocolError):
         SyncResponse.from_element(el)
+
+
+# -- golden bytes (MS-ASWBXML: page 0 AirSync, 2 Email, 17 AirSyncBase) ---------------------
+
+
+def test_initial_sync_golden_bytes() -> None:
+    data = wbxml(
+        tag(0x05),  # Sync (page 0 is the initial page)
+        tag(0x1C),  # Collections
+        tag(0x0F),  # Collection
+        tag(0x0B), "0", END,  # SyncKey
+        tag(0x12), "5", END,  # CollectionId
+        END, END, END,
+    )  # fmt: skip
+    req = SyncRequest((SyncCollectionRequest("0", "5"),))
+    assert encode(req.to_element("14.1")) == data
+    assert SyncRequest.from_element(decode(data)) == req
+
+
+def test_sync_with_options_golden_bytes() -> None:
+    data = wbxml(
+        tag(0x05), tag(0x1C), tag(0x0F),
+        tag(0x0B), "123", END,  # SyncKey
+        tag(0x12), "5", END,  # CollectionId
+        0x13,  # GetChanges, empty (no content bit)
+        tag(0x15), "25", END,  # WindowSize
+        tag(0x17),  # Options
+        tag(0x18), "3", END,  # FilterType
+        SWITCH_PAGE, 17,
+        tag(0x05),  # BodyPreference
+        tag(0x06), "2", END,  # Type
+        tag(0x07), "5120", END,  # TruncationSize
+        END,
+        SWITCH_PAGE, 0,
+        END,  # Options
+        END, END,  # Collection, Collections
+        tag(0x29), "600", END,  # HeartbeatInterval
+        END,
+    )  # fmt: skip
+    req = SyncRequest(
+        (
+            SyncCollectionRequest(
+                "123", "5", get_changes=True, window_size=25,
+                options=(SyncOptions(FilterType.OneWeek, (BodyPreference(2, 5120),)),),
+            ),
+        ),
+        heartbeat_interval=600,
+    )  # fmt: skip
+    assert SyncRequest.from_element(decode(data)) == req
+    # Our encoder writes GetChanges as "1" rather than an empty tag; both mean true.
+    assert SyncRequest.from_element(decode(encode(req.to_element("14.1")))) == req
+
+
+def test_sync_response_golden_bytes() -> None:
+    data = wbxml(
+        tag(0x05), tag(0x1C), tag(0x0F),
+        tag(0x0B), "k2", END,  # SyncKey
+        tag(0x12), "5", END,  # CollectionId
+        tag(0x0E), "1", END,  # Status
+        tag(0x16),  # Commands
+        tag(0x07),  # Add
+        tag(0x0D), "5:1", END,  # ServerId
+        tag(0x1D),  # ApplicationData
+        SWITCH_PAGE, 2,
+        tag(0x14), "Hello", END,  # Email:Subject
+        tag(0x15), "0", END,  # Email:Read
+        SWITCH_PAGE, 17,
+        tag(0x0A),  # AirSyncBase:Body
+        tag(0x06), "1", END,  # Type
+        tag(0x0C), "5", END,  # EstimatedDataSize
+        tag(0x0B), "Hi!!!", END,  # Data
+        END,
+        END, END,  # ApplicationData, Add (END needs no page switch)
+        SWITCH_PAGE, 0,
+        tag(0x09), tag(0x0D), "5:0", END, END,  # Delete/ServerId
+        END,  # Commands
+        END, END, END,
+    )  # fmt: skip
+    resp = SyncResponse(
+        (
+            SyncCollectionResponse(
+                "5", SyncStatus.Success, "k2",
+                commands=(
+                    SyncAdd("5:1", Email(subject="Hello", read=False, body=Body(
+                        BodyType.PlainText, "Hi!!!", estimated_data_size=5))),
+                    SyncDelete("5:0"),
+                ),
+            ),
+        )
+    )  # fmt: skip
+    assert SyncResponse.from_element(decode(data)) == resp
+    assert encode(resp.to_element("14.1")) == data
