@@ -1,0 +1,128 @@
+"""`eas mock-server`: run the mock EAS server until SIGINT/SIGTERM.
+
+When it is ready it prints one line of JSON on stdout — url, control_token, users (with their
+passwords: it is a mock) and ca_file with --tls — so scripts can read it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from easclient.cli import fail
+from easclient.mock import (
+    PERSONALITIES,
+    MockConfig,
+    MockConfigError,
+    MockServer,
+    generate_users,
+    parse_users,
+)
+from easclient.mock.config import DEFAULT_VERSIONS
+from easclient.mock.faults import FaultError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("mock-server")
+    def mock_server(
+        host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="port (0: any free one)")] = 0,
+        users: Annotated[
+            str | None, typer.Option("--users", help="user:password[,user:password…]")
+        ] = None,
+        user_count: Annotated[
+            int | None, typer.Option("--user-count", help="generate N users instead")
+        ] = None,
+        personality: Annotated[
+            str, typer.Option("--personality", help="|".join(sorted(PERSONALITIES)))
+        ] = "exchange",
+        heartbeat_min: Annotated[
+            int | None, typer.Option("--heartbeat-min", help="Ping minimum, s (0: none)")
+        ] = None,
+        heartbeat_max: Annotated[
+            int | None, typer.Option("--heartbeat-max", help="Ping maximum, s (0: none)")
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="seed for users and mail")] = 0,
+        messages_per_folder: Annotated[
+            int, typer.Option("--messages-per-folder", help="generated mails in the Inbox")
+        ] = 20,
+        versions: Annotated[
+            str, typer.Option("--versions", help="protocol versions offered")
+        ] = ",".join(DEFAULT_VERSIONS),
+        no_provisioning: Annotated[
+            bool, typer.Option("--no-provisioning", help="do not require Provision")
+        ] = False,
+        provision_status_codes: Annotated[
+            bool,
+            typer.Option(
+                "--provision-status-codes", help="142/144 in the body (14.0+) instead of 449"
+            ),
+        ] = False,
+        faults: Annotated[
+            Path | None, typer.Option("--faults", help="JSON file of fault rules")
+        ] = None,
+        tls: Annotated[bool, typer.Option("--tls", help="serve HTTPS with a test CA")] = False,
+        tls_names: Annotated[
+            str | None,
+            typer.Option("--tls-names", help="names the certificate is for (comma-separated)"),
+        ] = None,
+        tls_dir: Annotated[
+            Path | None, typer.Option("--tls-dir", help="where to write the CA and certificate")
+        ] = None,
+        control_token: Annotated[
+            str | None, typer.Option("--control-token", help="fixed control token")
+        ] = None,
+        no_disconnect_watch: Annotated[
+            bool,
+            typer.Option(
+                "--no-disconnect-watch", help="parked Pings do not listen for client close"
+            ),
+        ] = False,
+        log_level: Annotated[str, typer.Option("--log-level")] = "warning",
+    ) -> None:
+        """Run the mock EAS server (Ctrl-C or SIGTERM stops it)."""
+        logging.basicConfig(level=log_level.upper(), stream=sys.stderr)
+        try:
+            if users and user_count:
+                raise MockConfigError("give --users or --user-count, not both")
+            user_list = (
+                generate_users(user_count, seed)
+                if user_count
+                else parse_users(users or "alice:alice-pw,bob:bob-pw")
+            )
+            config = MockConfig(
+                host=host,
+                port=port,
+                users=tuple(user_list),
+                personality=personality,
+                heartbeat_min=heartbeat_min,
+                heartbeat_max=heartbeat_max,
+                versions=tuple(v.strip() for v in versions.split(",") if v.strip()),
+                seed=seed,
+                messages_per_folder=messages_per_folder,
+                require_provisioning=not no_provisioning,
+                provision_status_codes=provision_status_codes,
+                control_token=control_token or "",
+                faults_file=str(faults) if faults else None,
+                tls=tls,
+                tls_names=tuple(n.strip() for n in (tls_names or "").split(",") if n.strip()),
+                tls_dir=str(tls_dir) if tls_dir else None,
+                watch_disconnects=not no_disconnect_watch,
+            )
+            server = MockServer(config)
+            server.prepare()
+        except (MockConfigError, FaultError, ValueError) as e:
+            raise fail(str(e)) from None
+
+        def ready(handle) -> None:
+            info = handle.info()
+            info["personality"] = personality
+            sys.stdout.write(json.dumps(info) + "\n")
+            sys.stdout.flush()
+
+        server.run(on_ready=ready)

@@ -1,0 +1,382 @@
+"""The ASGI application: ``/Microsoft-Server-ActiveSync`` (OPTIONS, POST) and ``/_mock/``.
+
+The EAS endpoint is a plain ASGI callable (mounted in a starlette app) so it controls exactly
+what goes on the wire — which fault injection needs (trickled, truncated or missing answers).
+Bad input never escapes as an exception: an unreadable query is HTTP 400; a body that is not
+WBXML gets Status 102 (InvalidWBXML) and a body that does not follow the schema Status 103
+(InvalidXML) from 14.0 on, as Exchange answers, and HTTP 400 before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import secrets
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from easclient import wbxml
+from easclient.errors import EasError
+from easclient.protocol import (
+    ACTIVESYNC_PATH,
+    WBXML_CONTENT_TYPE,
+    Headers,
+    ProtocolError,
+    QueryError,
+    parse_request,
+)
+from easclient.protocol.options import options_headers
+from easclient.protocol.status import CommonStatus
+from easclient.protocol.versions import version_at_least
+
+from . import cmd_account, cmd_push, cmd_sync
+from .context import Answer, Context, StatusAnswer, status_element
+from .faults import Fault, corrupt_wbxml
+from .state import MockState
+
+log = logging.getLogger("easclient.mock")
+
+MAX_BODY = 32 * 1024 * 1024
+
+Handler = Callable[[Context], Awaitable[Answer]]
+
+
+def _handlers() -> dict[str, Handler]:
+    table: dict[str, Handler] = {
+        "Provision": cmd_account.handle_provision,
+        "FolderSync": cmd_account.handle_folder_sync,
+        "Settings": cmd_account.handle_settings,
+        "Sync": cmd_sync.handle_sync,
+        "GetItemEstimate": cmd_sync.handle_get_item_estimate,
+        "Ping": cmd_push.handle_ping,
+    }
+    try:
+        from . import cmd_items
+
+        table["ItemOperations"] = cmd_items.handle_item_operations
+        table["SendMail"] = cmd_items.handle_send_mail
+    except ImportError:  # the protocol modules they need have not landed yet
+        pass
+    return table
+
+
+#: Commands a body is optional for (an empty Ping / empty Sync reuse cached values).
+_EMPTY_BODY_OK = frozenset(("Ping", "Sync"))
+
+
+class EasEndpoint:
+    """ASGI callable for the ActiveSync path."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+        self.handlers = _handlers()
+
+    # -- wire helpers ----------------------------------------------------------------------
+    def _base_headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"ms-server-activesync", self.state.personality.server_version.encode()),
+            (b"cache-control", b"private"),
+        ]
+
+    async def _send(
+        self,
+        send,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        raw = self._base_headers()
+        for k, v in (headers or {}).items():
+            raw.append((k.lower().encode("latin-1"), str(v).encode("latin-1")))
+        if body and content_type:
+            raw.append((b"content-type", content_type.encode("latin-1")))
+        raw.append((b"content-length", str(len(body)).encode()))
+        self.state.stats.http_status[status] += 1
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _unauthorized(self, send) -> None:
+        await self._send(
+            send,
+            401,
+            b"",
+            {"WWW-Authenticate": 'Basic realm="eas-mock"'},
+        )
+
+    def _authenticate(self, headers: Headers):
+        value = headers.get("Authorization", "")
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "basic" or not token:
+            return None
+        try:
+            decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        name, sep, password = decoded.partition(":")
+        if not sep:
+            return None
+        name = name.rpartition("\\")[2]  # DOMAIN\user
+        user = self.state.store.user(name)
+        if user is None:
+            return None
+        if not secrets.compare_digest(user.password.encode(), password.encode()):
+            return None
+        return user
+
+    # -- the ASGI entry point ----------------------------------------------------------------
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = Headers({k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]})
+        method = scope["method"].upper()
+        user = self._authenticate(headers)
+        if user is None:
+            self.state.stats.requests["unauthenticated"] += 1
+            await self._unauthorized(send)
+            return
+        if method == "OPTIONS":
+            self.state.stats.requests["OPTIONS"] += 1
+            await self._send(send, 200, b"", self._options_headers())
+            return
+        if method != "POST":
+            await self._send(send, 405, b"", {"Allow": "OPTIONS,POST"})
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await self._send(send, 413)
+            return
+        target = scope["path"]
+        qs = scope.get("query_string", b"").decode("latin-1")
+        if qs:
+            target += "?" + qs
+        try:
+            request = parse_request("POST", target, headers, body)
+        except (QueryError, EasError) as e:
+            self.state.stats.bad_requests += 1
+            log.info("400 for an unreadable query: %s", e)
+            await self._send(send, 400)
+            return
+        query = request.query
+        cmd = query.cmd
+        if query.user and query.user.rpartition("\\")[2].lower() not in (
+            user.name.lower(),
+            user.address.lower(),
+        ):
+            log.info("403: query user %r is not the authenticated user", query.user)
+            await self._send(send, 403)
+            return
+        if query.version not in self.state.config.versions:
+            self.state.stats.bad_requests += 1
+            await self._send(send, 400, b"", {"MS-ASProtocolVersions": self._versions()})
+            return
+        self.state.stats.requests[cmd] += 1
+        faults = self.state.faults.pick(cmd, user.name)
+        main: Fault | None = None
+        for fault in faults:
+            self.state.stats.faults_fired[fault.action] += 1
+            if fault.action == "delay":
+                await asyncio.sleep(fault.seconds)
+            else:
+                main = fault
+        if main is not None and main.action in ("http_status", "eas_status", "drop", "reset"):
+            await self._terminal_fault(scope, send, main, cmd, query.version)
+            return
+        answer = await self._answer(request, user, receive)
+        await self._deliver(scope, send, answer, main)
+
+    def _versions(self) -> str:
+        return ",".join(self.state.config.versions)
+
+    def _options_headers(self) -> dict[str, str]:
+        h = options_headers(
+            self.state.config.versions,
+            ["Sync", "SendMail", "FolderSync", "GetItemEstimate", "Ping", "Provision", "Settings"]
+            + [c for c in ("ItemOperations",) if c in self.handlers],
+            self.state.personality.server_version,
+        )
+        h.pop("MS-Server-ActiveSync", None)  # _base_headers adds it
+        return h
+
+    async def _answer(self, request, user, receive) -> Answer:
+        """Run the command; every failure becomes an answer, never an exception."""
+        state = self.state
+        query = request.query
+        cmd, version = query.cmd, query.version
+        handler = self.handlers.get(cmd)
+        if handler is None:
+            return Answer(status_code=501)
+        device = state.devices.get(user.name, query.device_id)
+        device.device_type = query.device_type
+        gate = self._provisioning_gate(cmd, version, device, query.policy_key)
+        if gate is not None:
+            return gate
+        element = None
+        is_wbxml = (request.headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
+        if request.body and (is_wbxml in ("", WBXML_CONTENT_TYPE) or cmd != "SendMail"):
+            try:
+                element = wbxml.decode(request.body)
+            except (wbxml.WBXMLError, ValueError) as e:
+                state.stats.bad_requests += 1
+                log.info("%s: the body is not WBXML (%s)", cmd, e)
+                return self._bad_body(cmd, version, CommonStatus.InvalidWBXML)
+        elif not request.body and cmd not in _EMPTY_BODY_OK and cmd != "SendMail":
+            state.stats.bad_requests += 1
+            return self._bad_body(cmd, version, CommonStatus.InvalidContent)
+        ctx = Context(
+            state, user, state.store.mailbox(user), device, request, element, version, receive
+        )
+        try:
+            return await handler(ctx)
+        except StatusAnswer as s:
+            return Answer(element=status_element(cmd, s.code))
+        except (ProtocolError, EasError) as e:
+            state.stats.bad_requests += 1
+            log.info("%s: the request does not follow the schema (%s)", cmd, e)
+            return self._bad_body(cmd, version, CommonStatus.InvalidXML)
+        except Exception:
+            log.exception("%s: server error", cmd)
+            return Answer(status_code=500)
+
+    def _bad_body(self, cmd: str, version: str, code: int) -> Answer:
+        if version_at_least(version, "14.0"):
+            return Answer(element=status_element(cmd, code))
+        return Answer(status_code=400)
+
+    def _provisioning_gate(self, cmd, version, device, policy_key) -> Answer | None:
+        """449 (or Status 140/142/144 when configured) for a device that must provision."""
+        config = self.state.config
+        if cmd == "Provision" or not config.require_provisioning:
+            return None
+        use_status = config.provision_status_codes and version_at_least(version, "14.0")
+        if device.remote_wipe or device.account_only_wipe:
+            if use_status:
+                return Answer(element=status_element(cmd, CommonStatus.RemoteWipeRequested))
+            return Answer(status_code=449)
+        if device.policy_key is not None and policy_key == device.policy_key:
+            return None
+        if use_status:
+            code = (
+                CommonStatus.DeviceNotProvisioned
+                if not policy_key
+                else CommonStatus.InvalidPolicyKey
+            )
+            return Answer(element=status_element(cmd, code))
+        return Answer(status_code=449)
+
+    # -- sending, with faults ----------------------------------------------------------------
+    async def _terminal_fault(self, scope, send, fault: Fault, cmd: str, version: str) -> None:
+        if fault.action == "http_status":
+            headers: dict[str, str] = {}
+            if fault.status == 451:
+                headers["X-MS-Location"] = fault.location or (self.state.url + ACTIVESYNC_PATH)
+            if fault.status == 503:
+                headers["Retry-After"] = str(
+                    fault.retry_after if fault.retry_after is not None else 30
+                )
+                headers["X-MS-ASThrottle"] = fault.throttle_reason or "CommandFrequency"
+            elif fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+            await self._send(send, int(fault.status), b"", headers)
+        elif fault.action == "eas_status":
+            body = wbxml.encode(status_element(cmd, int(fault.status)))
+            await self._send(send, 200, body, None, WBXML_CONTENT_TYPE)
+        else:
+            await self._kill(scope, reset=fault.action == "reset")
+
+    async def _kill(self, scope, *, reset: bool) -> None:
+        """Close (FIN) or reset (RST) the client's connection without answering."""
+        transport = None
+        lookup = self.state.transport_lookup
+        client = scope.get("client")
+        if lookup is not None and client:
+            transport = lookup(tuple(client))
+        if transport is None:
+            raise ConnectionAbortedError("fault: connection dropped (no transport to close)")
+        if reset:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                # SO_LINGER with a zero timeout turns close() into an RST.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
+        # Let connection_lost run so the server knows not to send its own 500.
+        for _ in range(20):
+            await asyncio.sleep(0)
+            if transport.is_closing():
+                break
+        await asyncio.sleep(0.01)
+
+    async def _deliver(self, scope, send, answer: Answer, fault: Fault | None) -> None:
+        body = answer.body
+        content_type = answer.content_type
+        if answer.element is not None:
+            body = wbxml.encode(answer.element)
+            content_type = content_type or WBXML_CONTENT_TYPE
+        if fault is None or not body:
+            await self._send(send, answer.status_code, body, answer.headers, content_type)
+            return
+        if fault.action == "corrupt":
+            body = corrupt_wbxml(body, self.state.faults.rng)
+            await self._send(send, answer.status_code, body, answer.headers, content_type)
+            return
+        raw = self._base_headers()
+        for k, v in answer.headers.items():
+            raw.append((k.lower().encode("latin-1"), str(v).encode("latin-1")))
+        if content_type:
+            raw.append((b"content-type", content_type.encode("latin-1")))
+        raw.append((b"content-length", str(len(body)).encode()))
+        self.state.stats.http_status[answer.status_code] += 1
+        await send({"type": "http.response.start", "status": answer.status_code, "headers": raw})
+        if fault.action == "truncate":
+            await send(
+                {"type": "http.response.body", "body": body[: fault.keep], "more_body": True}
+            )
+            await asyncio.sleep(0)
+            await self._kill(scope, reset=False)
+            return
+        # trickle
+        for start in range(0, len(body), fault.chunk):
+            piece = body[start : start + fault.chunk]
+            last = start + fault.chunk >= len(body)
+            await send({"type": "http.response.body", "body": piece, "more_body": not last})
+            if not last:
+                await asyncio.sleep(fault.seconds)
+
+
+async def _read_body(receive) -> bytes | None:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def build_app(state: MockState) -> Starlette:
+    """The whole mock server as one ASGI app."""
+    from .control import control_routes
+
+    endpoint = EasEndpoint(state)
+    routes = [
+        Route(ACTIVESYNC_PATH, endpoint, methods=["OPTIONS", "POST", "GET", "PUT", "DELETE"]),
+        *control_routes(state),
+    ]
+    app = Starlette(routes=routes)
+    app.state.mock = state
+    return app

@@ -1,0 +1,245 @@
+"""Sync and GetItemEstimate on the server side (MS-ASCMD 2.2.1.21, 2.2.1.9)."""
+
+from __future__ import annotations
+
+from email.utils import formataddr
+
+from easclient.protocol.email import Email
+from easclient.protocol.status import GetItemEstimateStatus, SyncStatus
+from easclient.protocol.sync import (
+    INITIAL_SYNC_KEY,
+    ClientAdd,
+    ClientChange,
+    ClientDelete,
+    ClientFetch,
+    SyncAdd,
+    SyncChange,
+    SyncCollectionRequest,
+    SyncCollectionResponse,
+    SyncDelete,
+    SyncItemResponse,
+    SyncRequest,
+    SyncResponse,
+)
+
+from .context import Answer, Context
+from .mailbox import BASE_TIME, Message
+from .render import change_for, email_for
+from .syncstate import CollectionState
+from .waiting import wait_for_changes
+
+DEFAULT_WINDOW = 100
+MAX_WINDOW = 512  # Exchange's upper bound for WindowSize (MS-ASCMD 2.2.3.199)
+
+
+def _window(*sizes: int | None) -> int:
+    for size in sizes:
+        if size is not None and size > 0:
+            return min(size, MAX_WINDOW)
+    return DEFAULT_WINDOW
+
+
+def _apply_client_commands(
+    ctx: Context, folder, state: CollectionState, coll: SyncCollectionRequest
+) -> list[SyncItemResponse]:
+    """Apply the client's Add/Change/Delete/Fetch; per-item answers (MS-ASCMD 2.2.3.153)."""
+    box = ctx.mailbox
+    items = box.items(folder)
+    out: list[SyncItemResponse] = []
+    for cmd in coll.commands:
+        if isinstance(cmd, ClientChange):
+            msg = items.get(cmd.server_id)
+            if msg is None:
+                out.append(SyncItemResponse("Change", SyncStatus.ObjectNotFound, cmd.server_id))
+                continue
+            data = cmd.application_data
+            if isinstance(data, Email) and data.read is not None:
+                box.change_message(folder, msg, read=data.read)
+            else:
+                box.change_message(folder, msg)
+            # The device made this change: do not echo it back to it.
+            state.known[msg.server_id] = msg.modseq
+        elif isinstance(cmd, ClientDelete):
+            if not box.delete_message(folder, cmd.server_id):
+                out.append(SyncItemResponse("Delete", SyncStatus.ObjectNotFound, cmd.server_id))
+            state.known.pop(cmd.server_id, None)
+        elif isinstance(cmd, ClientAdd):
+            data = cmd.application_data
+            email = data if isinstance(data, Email) else Email()
+            msg = Message(
+                server_id=folder.next_server_id(),
+                subject=email.subject or "",
+                sender=email.from_ or formataddr((ctx.user.name, ctx.user.address)),
+                to=email.to or "",
+                date=BASE_TIME,
+                body_text=(email.body.data if email.body and email.body.data else ""),
+                body_html="",
+                read=bool(email.read),
+            )
+            box.add_message(folder, msg)
+            state.known[msg.server_id] = msg.modseq
+            out.append(
+                SyncItemResponse(
+                    "Add", SyncStatus.Success, server_id=msg.server_id, client_id=cmd.client_id
+                )
+            )
+        elif isinstance(cmd, ClientFetch):
+            msg = items.get(cmd.server_id)
+            if msg is None:
+                out.append(SyncItemResponse("Fetch", SyncStatus.ObjectNotFound, cmd.server_id))
+            else:
+                app = email_for(msg, ctx.version, state.options)
+                out.append(
+                    SyncItemResponse(
+                        "Fetch", SyncStatus.Success, server_id=msg.server_id, application_data=app
+                    )
+                )
+    return out
+
+
+def sync_collection(
+    ctx: Context, coll: SyncCollectionRequest, request_window: int | None
+) -> SyncCollectionResponse:
+    """One collection of a Sync: SyncKey check, client commands, then a window of changes."""
+    box, device = ctx.mailbox, ctx.device
+    cid = coll.collection_id
+    folder = box.folder(cid)
+    if folder is None:
+        # An unknown CollectionId: the hierarchy changed under the client (MS-ASCMD 2.2.3.177.17).
+        return SyncCollectionResponse(cid, SyncStatus.FolderHierarchyChanged, coll.sync_key)
+    state = device.collections.get(cid)
+    if coll.sync_key == INITIAL_SYNC_KEY:
+        state = device.collections[cid] = CollectionState()
+        if coll.options:
+            state.options = coll.options[0]
+        # The first Sync of a collection only hands out a key (MS-ASCMD 2.2.1.21).
+        return SyncCollectionResponse(cid, SyncStatus.Success, state.sync_key, class_=folder.class_)
+    if state is None:
+        return SyncCollectionResponse(cid, SyncStatus.InvalidSyncKey, INITIAL_SYNC_KEY)
+    if coll.sync_key == state.last_request_key and state.last_answer is not None:
+        # The client did not get our last answer and asks again: answer the same.
+        return state.last_answer  # type: ignore[return-value]
+    if coll.sync_key != state.sync_key:
+        return SyncCollectionResponse(cid, SyncStatus.InvalidSyncKey, INITIAL_SYNC_KEY)
+    if coll.options:
+        state.options = coll.options[0]
+    if coll.window_size:
+        state.window_size = coll.window_size
+    request_key = state.sync_key
+    responses = _apply_client_commands(ctx, folder, state, coll)
+    commands: list = []
+    more = False
+    get_changes = True if coll.get_changes is None else coll.get_changes
+    if get_changes:
+        window = _window(coll.window_size, request_window, state.window_size)
+        diff = state.diff(box, folder)
+        pending: list = (
+            [("delete", sid) for sid in diff.deletes]
+            + [("add", m) for m in diff.adds]
+            + [("change", m) for m in diff.changes]
+        )
+        more = len(pending) > window
+        for kind, item in pending[:window]:
+            if kind == "delete":
+                commands.append(SyncDelete(item))
+                state.known.pop(item, None)
+            elif kind == "add":
+                commands.append(
+                    SyncAdd(item.server_id, email_for(item, ctx.version, state.options))
+                )
+                state.known[item.server_id] = item.modseq
+            else:
+                commands.append(SyncChange(item.server_id, change_for(item)))
+                state.known[item.server_id] = item.modseq
+        state.synced_modseq = -1 if more else folder.modseq
+    new_key = state.advance()
+    answer = SyncCollectionResponse(
+        cid,
+        SyncStatus.Success,
+        new_key,
+        more_available=more,
+        commands=tuple(commands),
+        responses=tuple(responses),
+        class_=folder.class_,
+    )
+    state.last_request_key = request_key
+    state.last_answer = answer
+    return answer
+
+
+def _has_pending(ctx: Context, request: SyncRequest) -> bool:
+    for coll in request.collections:
+        folder = ctx.mailbox.folder(coll.collection_id)
+        state = ctx.device.collections.get(coll.collection_id)
+        if folder is None or state is None or coll.sync_key != state.sync_key:
+            return True  # an error answer is due at once
+        if coll.commands or state.has_changes(ctx.mailbox, folder):
+            return True
+    return False
+
+
+async def handle_sync(ctx: Context) -> Answer:
+    """Sync (MS-ASCMD 2.2.1.21), with Wait/HeartbeatInterval holding and the empty Sync (12.1+:
+    an empty request repeats the device's last full one)."""
+    parsed = SyncRequest.from_element(ctx.element) if ctx.element is not None else SyncRequest()
+    request = parsed if parsed.collections else ctx.device.last_sync_request
+    if request is None:
+        status = SyncStatus.IncompleteRequest
+        return Answer(element=SyncResponse(status=status).to_element(ctx.version))
+    ctx.device.last_sync_request = request
+    hold = None
+    if parsed.wait is not None:
+        if not 1 <= parsed.wait <= 59:  # minutes (MS-ASCMD 2.2.3.195)
+            return _limit_answer(ctx, 1 if parsed.wait < 1 else 59)
+        hold = parsed.wait * 60
+    elif parsed.heartbeat_interval is not None:
+        bound = ctx.state.personality.check_heartbeat(parsed.heartbeat_interval)
+        if bound is not None:
+            return _limit_answer(ctx, bound)
+        hold = parsed.heartbeat_interval
+    if hold and not _has_pending(ctx, request):
+        folders = [
+            f
+            for f in (ctx.mailbox.folder(c.collection_id) for c in request.collections)
+            if f is not None
+        ]
+        changed = await wait_for_changes(ctx, folders, hold, lambda: _has_pending(ctx, request))
+        if not changed:
+            return Answer()  # an empty 200: nothing changed (MS-ASCMD 2.2.1.21)
+    collections = tuple(sync_collection(ctx, c, request.window_size) for c in request.collections)
+    return Answer(element=SyncResponse(collections=collections).to_element(ctx.version))
+
+
+def _limit_answer(ctx: Context, limit: int) -> Answer:
+    """Status 14 with the allowed bound in Limit (MS-ASCMD 2.2.3.90)."""
+    response = SyncResponse(status=SyncStatus.InvalidWaitOrHeartbeatInterval, limit=limit)
+    return Answer(element=response.to_element(ctx.version))
+
+
+async def handle_get_item_estimate(ctx: Context) -> Answer:
+    """GetItemEstimate (MS-ASCMD 2.2.1.9): how many changes a Sync would return."""
+    from easclient.protocol.getitemestimate import (
+        GetItemEstimateRequest,
+        GetItemEstimateResponse,
+        ItemEstimate,
+    )
+
+    request = GetItemEstimateRequest.from_element(ctx.element)
+    results = []
+    for coll in request.collections:
+        folder = ctx.mailbox.folder(coll.collection_id)
+        state = ctx.device.collections.get(coll.collection_id)
+        if folder is None:
+            results.append(
+                ItemEstimate(coll.collection_id, GetItemEstimateStatus.InvalidCollection)
+            )
+        elif state is None or coll.sync_key in (None, INITIAL_SYNC_KEY):
+            results.append(
+                ItemEstimate(coll.collection_id, GetItemEstimateStatus.SyncStateNotPrimed)
+            )
+        elif coll.sync_key != state.sync_key:
+            results.append(ItemEstimate(coll.collection_id, GetItemEstimateStatus.InvalidSyncKey))
+        else:
+            count = len(state.diff(ctx.mailbox, folder))
+            results.append(ItemEstimate(coll.collection_id, GetItemEstimateStatus.Success, count))
+    return Answer(element=GetItemEstimateResponse(tuple(results)).to_element(ctx.version))

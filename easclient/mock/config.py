@@ -1,0 +1,190 @@
+"""Mock-server configuration: users, server personalities, protocol versions.
+
+A *personality* reproduces the Ping heartbeat bounds and quirks of one real server family (values
+from EAS-FACTS §6/§9); every bound can be overridden so tests can use heartbeats of a few seconds.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+
+from easclient.errors import EasError
+
+
+class MockConfigError(EasError):
+    """A mock-server setting that cannot be used (the message names the value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Personality:
+    """How one server family bounds and caches Ping (MS-ASCMD 2.2.1.13; EAS-FACTS §9).
+
+    ``heartbeat_min`` / ``heartbeat_max`` are the bounds (``None``: unbounded on that side);
+    an out-of-range HeartbeatInterval gets Ping Status 5 carrying the violated bound.
+    ``empty_ping_out_of_range_status3``: Z-Push caches the heartbeat even when it is out of range
+    and answers an *empty* Ping whose cached heartbeat is out of range with Status 3.
+    ``cache_out_of_range``: whether an out-of-range heartbeat is still cached (Z-Push does).
+    """
+
+    name: str
+    server_version: str
+    heartbeat_min: int | None
+    heartbeat_max: int | None
+    max_folders: int = 300
+    empty_ping_out_of_range_status3: bool = False
+    cache_out_of_range: bool = False
+
+    def check_heartbeat(self, seconds: int) -> int | None:
+        """The bound ``seconds`` violates (to send back with Status 5), or None when in range."""
+        if self.heartbeat_min is not None and seconds < self.heartbeat_min:
+            return self.heartbeat_min
+        if self.heartbeat_max is not None and seconds > self.heartbeat_max:
+            return self.heartbeat_max
+        return None
+
+
+PERSONALITIES: dict[str, Personality] = {
+    # Exchange 2007/2010 defaults (event 1009 text): 60..3540 s.
+    "exchange": Personality("exchange", "14.3", 60, 3540),
+    # SOGo answers Pings for at most 10 s unless SOGoMaximumPingInterval is raised.
+    "sogo": Personality("sogo", "5.0", 1, 10),
+    # Z-Push / grommunio: no bounds unless configured; empty Ping with out-of-range cached
+    # heartbeat answers Status 3 (Z-Push request/ping.php).
+    "zpush": Personality(
+        "zpush",
+        "2.7",
+        None,
+        None,
+        empty_ping_out_of_range_status3=True,
+        cache_out_of_range=True,
+    ),
+    # Horde ActiveSync (Mock.php defaults): 60..2700 s.
+    "horde": Personality("horde", "2.40", 60, 2700),
+}
+
+#: Versions a server offers in MS-ASProtocolVersions by default.
+DEFAULT_VERSIONS: tuple[str, ...] = ("2.5", "12.0", "12.1", "14.0", "14.1", "16.0", "16.1")
+_KNOWN_VERSIONS = frozenset(DEFAULT_VERSIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """One mailbox owner. ``address`` is the SMTP address (``name@domain``)."""
+
+    name: str
+    password: str
+    address: str
+
+
+def parse_users(spec: str | list[str], domain: str = "example.test") -> list[User]:
+    """Users from ``"alice:pw1,bob:pw2"`` (or a list of ``"name:password"``)."""
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    users: list[User] = []
+    seen: set[str] = set()
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, password = item.partition(":")
+        if not sep or not name or not password:
+            raise MockConfigError(f"a user must be written name:password, got {name!r}")
+        if name.lower() in seen:
+            raise MockConfigError(f"user {name!r} given twice")
+        seen.add(name.lower())
+        address = name if "@" in name else f"{name}@{domain}"
+        users.append(User(name, password, address))
+    if not users:
+        raise MockConfigError("no users given")
+    return users
+
+
+def generate_users(count: int, seed: int = 0, domain: str = "example.test") -> list[User]:
+    """``count`` users ``user0001`` … with passwords derived from ``seed`` (reproducible)."""
+    if count < 1:
+        raise MockConfigError(f"user count must be at least 1, got {count}")
+    import random
+
+    rng = random.Random(f"users-{seed}")
+    width = max(4, len(str(count)))
+    return [
+        User(
+            f"user{i:0{width}d}",
+            f"pw-{rng.getrandbits(48):012x}",
+            f"user{i:0{width}d}@{domain}",
+        )
+        for i in range(1, count + 1)
+    ]
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything the mock server needs; pass it to :class:`easclient.mock.MockServer`.
+
+    ``heartbeat_min`` / ``heartbeat_max`` override the personality's bounds (0 or a negative
+    value removes that bound). ``require_provisioning``: devices must run Provision first (449
+    otherwise). ``control_token``: secret for the ``/_mock/`` API (random when empty).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    users: tuple[User, ...] = field(default_factory=lambda: tuple(parse_users("alice:alice-pw")))
+    personality: str = "exchange"
+    heartbeat_min: int | None = None
+    heartbeat_max: int | None = None
+    versions: tuple[str, ...] = DEFAULT_VERSIONS
+    seed: int = 0
+    messages_per_folder: int = 20
+    require_provisioning: bool = True
+    #: From 14.0 on, answer an unprovisioned device with Status 142/144 (and a pending wipe
+    #: with 140) in the command's body instead of HTTP 449 (MS-ASPROV 3.2.5.1.2).
+    provision_status_codes: bool = False
+    control_token: str = ""
+    faults_file: str | None = None
+    tls: bool = False
+    tls_names: tuple[str, ...] = ()
+    tls_dir: str | None = None
+    domain: str = "example.test"
+    #: A parked Ping also listens for the client going away (costs one task per Ping).
+    watch_disconnects: bool = True
+    log_requests: bool = False
+
+    def __post_init__(self) -> None:
+        if self.personality not in PERSONALITIES:
+            raise MockConfigError(
+                f"unknown personality {self.personality!r}; "
+                f"choose one of {', '.join(sorted(PERSONALITIES))}"
+            )
+        bad = [v for v in self.versions if v not in _KNOWN_VERSIONS]
+        if bad or not self.versions:
+            raise MockConfigError(f"unknown protocol version(s) {bad or self.versions!r}")
+        if self.messages_per_folder < 0:
+            raise MockConfigError(
+                f"messages per folder must be >= 0, got {self.messages_per_folder}"
+            )
+        if not 0 <= self.port <= 65535:
+            raise MockConfigError(f"port out of range: {self.port}")
+        if not self.control_token:
+            object.__setattr__(self, "control_token", secrets.token_urlsafe(18))
+
+    def effective_personality(self) -> Personality:
+        """The personality with this config's heartbeat overrides applied."""
+        p = PERSONALITIES[self.personality]
+        changes: dict[str, int | None] = {}
+        if self.heartbeat_min is not None:
+            changes["heartbeat_min"] = self.heartbeat_min if self.heartbeat_min > 0 else None
+        if self.heartbeat_max is not None:
+            changes["heartbeat_max"] = self.heartbeat_max if self.heartbeat_max > 0 else None
+        p = replace(p, **changes)
+        if p.heartbeat_min and p.heartbeat_max and p.heartbeat_min > p.heartbeat_max:
+            raise MockConfigError(
+                f"heartbeat minimum {p.heartbeat_min} is above maximum {p.heartbeat_max}"
+            )
+        return p
+
+    def user(self, name: str) -> User | None:
+        low = name.lower()
+        for u in self.users:
+            if u.name.lower() == low or u.address.lower() == low:
+                return u
+        return None

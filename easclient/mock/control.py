@@ -1,0 +1,231 @@
+"""The control API under ``/_mock/`` and a small client for it.
+
+Every call needs the control token (``Authorization: Bearer <token>``), printed when the server
+starts. Calls:
+
+``POST /_mock/deliver``   ``{"user", "folder" (id or name, default Inbox), "count", "subject"}``
+                          -> ``{"messages": [{"server_id", "folder_id", "subject",
+                          "delivered_at"}]}``
+``GET/POST/DELETE /_mock/faults``  list, add (a rule or a list), clear; ``DELETE
+                          /_mock/faults/{id}`` removes one
+``GET /_mock/stats``      requests per command, HTTP statuses, parked Pings, deliveries, faults
+``POST /_mock/wipe``      ``{"user", "device_id", "account_only"}``: flag a device for remote wipe
+``GET /_mock/devices``    devices seen, per user (ids, provisioning and wipe state)
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .faults import FaultError
+from .mailbox import INBOX_ID
+from .state import MockState
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def control_routes(state: MockState) -> list[Route]:
+    token = state.config.control_token.encode()
+
+    def authorized(request: Request) -> bool:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), token)
+
+    def guarded(fn):
+        async def endpoint(request: Request):
+            if not authorized(request):
+                return _error(401, "control token required (Authorization: Bearer <token>)")
+            try:
+                return await fn(request)
+            except FaultError as e:
+                return _error(400, str(e))
+            except (ValueError, TypeError, KeyError) as e:
+                return _error(400, f"bad request: {e}")
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    async def body(request: Request) -> Any:
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"the body is not JSON: {e}") from None
+
+    async def deliver(request: Request):
+        data = await body(request)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        user = state.store.user(str(data.get("user", "")))
+        if user is None:
+            return _error(404, f"no such user {data.get('user')!r}")
+        box = state.store.mailbox(user)
+        folder_ref = str(data.get("folder", INBOX_ID))
+        folder = box.folder(folder_ref) or next(
+            (f for f in box.folders.values() if f.display_name.lower() == folder_ref.lower()), None
+        )
+        if folder is None:
+            return _error(404, f"no such folder {folder_ref!r}")
+        count = int(data.get("count", 1))
+        if not 1 <= count <= 10_000:
+            raise ValueError(f"count must be within 1..10000, got {count}")
+        subject = data.get("subject")
+        delivered_at = time.time()
+        messages = state.store.deliver(user, folder.server_id, count, subject)
+        state.stats.deliveries += count
+        return JSONResponse(
+            {
+                "messages": [
+                    {
+                        "server_id": m.server_id,
+                        "folder_id": folder.server_id,
+                        "subject": m.subject,
+                        "delivered_at": delivered_at,
+                    }
+                    for m in messages
+                ]
+            }
+        )
+
+    async def faults(request: Request):
+        if request.method == "GET":
+            return JSONResponse({"faults": [f.to_dict() for f in state.faults.rules]})
+        if request.method == "DELETE":
+            state.faults.clear()
+            return JSONResponse({"faults": []})
+        added = state.faults.add_many(await body(request))
+        return JSONResponse({"faults": [f.to_dict() for f in added]})
+
+    async def fault_one(request: Request):
+        rule_id = int(request.path_params["rule_id"])
+        if not state.faults.remove(rule_id):
+            return _error(404, f"no fault rule {rule_id}")
+        return JSONResponse({"removed": rule_id})
+
+    async def stats(request: Request):
+        return JSONResponse(state.stats.to_dict())
+
+    async def wipe(request: Request):
+        data = await body(request)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        user = state.store.user(str(data.get("user", "")))
+        if user is None:
+            return _error(404, f"no such user {data.get('user')!r}")
+        device = state.devices.get(user.name, str(data["device_id"]))
+        if data.get("account_only"):
+            device.account_only_wipe = True
+        else:
+            device.remote_wipe = True
+        device.wiped = False
+        return JSONResponse({"user": user.name, "device_id": device.device_id, "pending": True})
+
+    async def devices(request: Request):
+        out: dict[str, list] = {}
+        for user, dev in state.devices.all():
+            out.setdefault(user, []).append(
+                {
+                    "device_id": dev.device_id,
+                    "device_type": dev.device_type,
+                    "provisioned": dev.policy_key is not None,
+                    "remote_wipe_pending": dev.remote_wipe or dev.account_only_wipe,
+                    "wiped": dev.wiped,
+                    "ping_heartbeat": dev.ping_heartbeat,
+                    "ping_folders": list(dev.ping_folders or ()),
+                    "parked": dev.parked is not None and not dev.parked.done(),
+                }
+            )
+        return JSONResponse({"devices": out})
+
+    return [
+        Route("/_mock/deliver", guarded(deliver), methods=["POST"]),
+        Route("/_mock/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
+        Route("/_mock/faults/{rule_id:int}", guarded(fault_one), methods=["DELETE"]),
+        Route("/_mock/stats", guarded(stats), methods=["GET"]),
+        Route("/_mock/wipe", guarded(wipe), methods=["POST"]),
+        Route("/_mock/devices", guarded(devices), methods=["GET"]),
+    ]
+
+
+class ControlError(Exception):
+    """The control API refused a call (the message is the server's)."""
+
+
+class ControlClient:
+    """A blocking client for the control API (tests, ``eas check``, locust)."""
+
+    def __init__(self, url: str, token: str, *, verify: object = True, timeout: float = 10.0):
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}"},
+            verify=verify,  # type: ignore[arg-type]
+            timeout=timeout,
+        )
+
+    def _call(self, method: str, path: str, payload: object = None) -> Any:
+        resp = self._client.request(method, path, json=payload)
+        if resp.status_code != 200:
+            try:
+                message = resp.json().get("error", resp.text)
+            except ValueError:
+                message = resp.text
+            raise ControlError(f"{method} {path}: HTTP {resp.status_code}: {message}")
+        return resp.json()
+
+    def deliver(
+        self, user: str, count: int = 1, folder: str = INBOX_ID, subject: str | None = None
+    ) -> list[dict]:
+        payload = {"user": user, "count": count, "folder": folder}
+        if subject is not None:
+            payload["subject"] = subject
+        return self._call("POST", "/_mock/deliver", payload)["messages"]
+
+    def add_faults(self, *rules: dict) -> list[dict]:
+        return self._call("POST", "/_mock/faults", list(rules))["faults"]
+
+    def add_fault(self, **rule: object) -> dict:
+        return self.add_faults(rule)[0]
+
+    def faults(self) -> list[dict]:
+        return self._call("GET", "/_mock/faults")["faults"]
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/_mock/faults")
+
+    def remove_fault(self, rule_id: int) -> None:
+        self._call("DELETE", f"/_mock/faults/{rule_id}")
+
+    def stats(self) -> dict:
+        return self._call("GET", "/_mock/stats")
+
+    def devices(self) -> dict:
+        return self._call("GET", "/_mock/devices")["devices"]
+
+    def wipe(self, user: str, device_id: str, account_only: bool = False) -> dict:
+        return self._call(
+            "POST",
+            "/_mock/wipe",
+            {"user": user, "device_id": device_id, "account_only": account_only},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ControlClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

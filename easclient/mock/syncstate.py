@@ -1,0 +1,138 @@
+"""Per-device state on the server side: provisioning, hierarchy and collection SyncKeys, Ping cache.
+
+SyncKeys (MS-ASCMD 2.2.3.166.4): each answer carries a new key; the client must send it back on
+the next request. The mock keeps, per device and collection, the items the device has been told
+about (server id -> change counter). A request with the current key gets the difference against
+the folder; a request that repeats the key of the previous request (the client lost our answer)
+gets that same answer again; any other key is invalid (Sync Status 3, FolderSync Status 9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+
+from .mailbox import Folder, Mailbox, Message
+
+
+def _token() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass(slots=True)
+class Diff:
+    """What a device has not yet been told about one folder."""
+
+    adds: list[Message]
+    changes: list[Message]
+    deletes: list[str]
+
+    def __len__(self) -> int:
+        return len(self.adds) + len(self.changes) + len(self.deletes)
+
+
+@dataclass
+class CollectionState:
+    """One device's view of one folder."""
+
+    generation: str = field(default_factory=_token)
+    counter: int = 1
+    known: dict[str, int] = field(default_factory=dict)
+    #: Folder change counter at the last answer that left nothing pending.
+    synced_modseq: int = -1
+    #: The key of the last request and the encoded answer to it (for a repeated request).
+    last_request_key: str | None = None
+    last_answer: object = None
+    #: Options the client sent last (MS-ASCMD: a Sync may omit unchanged Options).
+    options: object = None
+    window_size: int | None = None
+
+    @property
+    def sync_key(self) -> str:
+        return f"{self.counter}.{self.generation}"
+
+    def advance(self) -> str:
+        self.counter += 1
+        return self.sync_key
+
+    def diff(self, box: Mailbox, folder: Folder) -> Diff:
+        """Adds (newest first), changes and deletes not yet sent to this device."""
+        items = box.items(folder)
+        known = self.known
+        adds = [m for sid, m in items.items() if sid not in known]
+        adds.sort(key=lambda m: m.date, reverse=True)
+        changes = [m for sid, m in items.items() if sid in known and known[sid] != m.modseq]
+        deletes = [sid for sid in known if sid not in items]
+        return Diff(adds, changes, deletes)
+
+    def has_changes(self, box: Mailbox, folder: Folder) -> bool:
+        if folder.modseq == self.synced_modseq:
+            return False
+        return len(self.diff(box, folder)) > 0
+
+
+@dataclass
+class DeviceState:
+    """Everything the server remembers about one device of one user."""
+
+    device_id: str
+    device_type: str = ""
+    #: Provisioning (MS-ASPROV): the final key once acknowledged, the temporary one before.
+    policy_key: int | None = None
+    pending_policy_key: int | None = None
+    remote_wipe: bool = False
+    account_only_wipe: bool = False
+    wiped: bool = False
+    device_information: object = None
+    #: FolderSync key: "<version>.<generation>" of the hierarchy the device was sent.
+    hierarchy_generation: str | None = None
+    hierarchy_counter: int = 0
+    collections: dict[str, CollectionState] = field(default_factory=dict)
+    #: Ping cache (MS-ASCMD 2.2.3.88.1): folders and heartbeat of the last complete Ping.
+    ping_folders: tuple[str, ...] | None = None
+    ping_heartbeat: int | None = None
+    parked: asyncio.Future | None = None
+    #: Baseline change counters for folders the device pings without having synced them.
+    ping_baseline: dict[str, int] = field(default_factory=dict)
+    #: The last Sync request with collections (an empty Sync repeats it, MS-ASCMD 2.2.1.21).
+    last_sync_request: object = None
+
+    @property
+    def hierarchy_key(self) -> str | None:
+        if self.hierarchy_generation is None:
+            return None
+        return f"{self.hierarchy_counter}.{self.hierarchy_generation}"
+
+    def reset_hierarchy(self) -> str:
+        self.hierarchy_generation = _token()
+        self.hierarchy_counter = 1
+        return self.hierarchy_key  # type: ignore[return-value]
+
+    def folder_has_changes(self, box: Mailbox, folder: Folder) -> bool:
+        """Whether a Ping on ``folder`` should report it (Status 2) for this device."""
+        state = self.collections.get(folder.server_id)
+        if state is not None:
+            return state.has_changes(box, folder)
+        base = self.ping_baseline.setdefault(folder.server_id, folder.modseq)
+        return folder.modseq != base
+
+
+class DeviceRegistry:
+    """Devices by (user, device id). A device id is only meaningful within one user."""
+
+    def __init__(self) -> None:
+        self._devices: dict[tuple[str, str], DeviceState] = {}
+
+    def get(self, user: str, device_id: str) -> DeviceState:
+        key = (user, device_id)
+        dev = self._devices.get(key)
+        if dev is None:
+            dev = self._devices[key] = DeviceState(device_id)
+        return dev
+
+    def find(self, user: str, device_id: str) -> DeviceState | None:
+        return self._devices.get((user, device_id))
+
+    def all(self) -> list[tuple[str, DeviceState]]:
+        return [(u, d) for (u, _), d in self._devices.items()]
