@@ -40,7 +40,8 @@ class EventKind(enum.StrEnum):
     CONNECT_FAILED = "connect-failed"
     """The proxy could not reach the target (or its TLS handshake failed); the client is reset."""
     TLS_HANDSHAKE = "tls-handshake"
-    TLS_FAILED = "tls-failed"
+    """The client's TLS handshake with the proxy succeeded (detail: the TLS version). Failed
+    client handshakes never become connections; asyncio logs them."""
     IDLE_EXPIRED = "idle-expired"
     LIFETIME_EXPIRED = "lifetime-expired"
     ADDRESS_CHANGED = "address-changed"

@@ -150,21 +150,23 @@ class _Connection:
         self.swallow_logged: set[Side] = set()
 
     def log(
-        self, kind: EventKind, side: Side | None = None, action: OnIdle | None = None, detail=""
+        self,
+        kind: EventKind,
+        side: Side | None = None,
+        action: OnIdle | None = None,
+        detail: str = "",
+        at: float | None = None,
     ) -> None:
-        self.record.events.append(ConnectionEvent(self.proxy.now(), kind, side, action, detail))
+        at = self.proxy.now() if at is None else at
+        self.record.events.append(ConnectionEvent(at, kind, side, action, detail))
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def run(self) -> None:
         cfg, tls = self.proxy.config, self.proxy.tls_contexts
         if tls is not None:
-            try:
-                await asyncio.wait_for(self.c_writer.start_tls(tls.server), cfg.connect_timeout)
-            except (OSError, ssl.SSLError, TimeoutError) as exc:
-                self.log(EventKind.TLS_FAILED, Side.CLIENT, detail=_describe(exc))
-                _send_rst(self.c_writer)
-                return
+            # The listener did the handshake (doing it here with start_tls races the client's
+            # ClientHello into the plain-text buffer).
             self.log(EventKind.TLS_HANDSHAKE, Side.CLIENT, detail=_tls_version(self.c_writer))
         try:
             local = (cfg.upstream_local_host, 0) if cfg.upstream_local_host else None
@@ -341,7 +343,7 @@ def _describe(exc: BaseException) -> str:
 
 def _tls_version(writer: asyncio.StreamWriter | None) -> str:
     obj = writer.get_extra_info("ssl_object") if writer else None
-    return obj.version() or "" if obj is not None else ""
+    return (obj.version() or "") if obj is not None else ""
 
 
 def _peer(writer: asyncio.StreamWriter) -> str:
@@ -422,8 +424,13 @@ class NatProxy:
     async def start(self) -> None:
         self._t0 = self.clock()
         try:
+            tls = self.tls_contexts
             self._server = await asyncio.start_server(
-                self._accept, self.config.listen_host, self.config.listen_port
+                self._accept,
+                self.config.listen_host,
+                self.config.listen_port,
+                ssl=tls.server if tls else None,
+                ssl_handshake_timeout=self.config.connect_timeout if tls else None,
             )
         except OSError as exc:
             raise NetsimError(
@@ -495,7 +502,7 @@ class NatProxy:
         self._next_id += 1
         self.records.append(record)
         conn = _Connection(self, record, reader, writer)
-        conn.log(EventKind.OPENED, Side.CLIENT)
+        conn.log(EventKind.OPENED, Side.CLIENT, at=record.opened_at)
         self._live.add(conn)
         try:
             await conn.run()
@@ -505,7 +512,7 @@ class NatProxy:
             _send_fin(conn.s_writer)
             self._live.discard(conn)
             record.closed_at = self.now()
-            conn.log(EventKind.FINISHED)
+            conn.log(EventKind.FINISHED, at=record.closed_at)
             self._handlers.discard(task)
             if self.on_record is not None:
                 self.on_record(record)
