@@ -15,6 +15,7 @@ device answers with ``remote_wipe_status`` (this project only records the reques
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -42,6 +43,8 @@ __all__ = [
     "policy_doc_from_element",
     "policy_doc_to_element",
     "policy_type_for",
+    "wap_policy_from_string",
+    "wap_policy_to_string",
 ]
 
 P = ns("Provision")
@@ -100,6 +103,49 @@ def policy_doc_from_element(el: Element) -> dict[str, PolicyValue]:
         else:
             settings[child.name] = child.text or ""
     return settings
+
+
+def wap_policy_from_string(data: str) -> dict[str, str]:
+    """The parameters of a 2.5 ``MS-WAP-Provisioning-XML`` document (MS-ASPROV 2.2.2.24.2).
+
+    Keys are the characteristic types down to the parm, joined with "/", e.g.
+    ``"SecurityPolicy/4131"`` or ``"Registry/HKLM\\Comm\\…\\AE\\{…}/AEFrequencyValue"``.
+    """
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise ProtocolError(
+            f"the 2.5 policy is not well-formed XML: {e}", value=data[:80]
+        ) from None
+    if root.tag != "wap-provisioningdoc":
+        raise ProtocolError(f"expected wap-provisioningdoc, got {root.tag}", value=root.tag)
+    params: dict[str, str] = {}
+
+    def walk(node: ET.Element, path: tuple[str, ...]) -> None:
+        for child in node:
+            if child.tag == "characteristic":
+                walk(child, (*path, child.get("type", "")))
+            elif child.tag == "parm":
+                params["/".join((*path, child.get("name", "")))] = child.get("value", "")
+
+    walk(root, ())
+    return params
+
+
+def wap_policy_to_string(params: dict[str, str]) -> str:
+    """A ``wap-provisioningdoc`` string from :func:`wap_policy_from_string`'s dict form."""
+    root = ET.Element("wap-provisioningdoc")
+    nodes: dict[tuple[str, ...], ET.Element] = {(): root}
+    for key, value in params.items():
+        *types, name = key.split("/")  # registry paths use "\\", never "/"
+        parent: tuple[str, ...] = ()
+        for t in types:
+            here = (*parent, t)
+            if here not in nodes:
+                nodes[here] = ET.SubElement(nodes[parent], "characteristic", type=t)
+            parent = here
+        ET.SubElement(nodes[parent], "parm", name=name, value=value)
+    return ET.tostring(root, encoding="unicode", short_empty_elements=True)
 
 
 def _policy_key(el: Element) -> int | None:

@@ -18,6 +18,8 @@ from easclient.protocol import (
     policy_doc_from_element,
     policy_doc_to_element,
     policy_type_for,
+    wap_policy_from_string,
+    wap_policy_to_string,
 )
 from easclient.wbxml import ns
 
@@ -351,3 +353,24 @@ def test_2_5_exchange_golden_bytes_both_ways():
     resp = _initial_response("2.5")
     assert wbxml.encode(resp.to_element("2.5"), version="2.5") == response
     assert ProvisionResponse.from_element(wbxml.decode(response)) == resp
+
+
+def test_2_5_wap_policy_parameters_both_ways():
+    params = wap_policy_from_string(WAP_DOC)
+    ae = "Registry/HKLM\\Comm\\Security\\Policy\\LASSD\\AE\\{50C13377-C66D-400C-889E-C316FC4AB374}"
+    assert params == {
+        "SecurityPolicy/4131": "0",
+        "SecurityPolicy/4133": "1",
+        f"{ae}/AEFrequencyType": "1",
+        f"{ae}/AEFrequencyValue": "5",
+    }
+    assert wap_policy_from_string(wap_policy_to_string(params)) == params
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [("<wap-provisioningdoc><parm", "well-formed"), ("<policy/>", "wap-provisioningdoc")],
+)
+def test_2_5_wap_policy_malformed(data, match):
+    with pytest.raises(ProtocolError, match=match):
+        wap_policy_from_string(data)
