@@ -45,10 +45,10 @@ from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS
 from easclient.protocol.settings import DeviceInformation
 
-#: FolderHierarchy Type values of mail folders (MS-ASCMD 2.2.3.186.3; EAS-FACTS §7):
-#: Inbox 2, Drafts 3, Deleted Items 4, Sent Items 5, user-created mail 12. Outbox (6) is where a
-#: device puts what it sends; devices do not sync it down.
-MAIL_FOLDER_TYPES: frozenset[int] = frozenset({2, 3, 4, 5, 12})
+#: FolderHierarchy Type values of mail folders (MS-ASCMD 2.2.3.186.3; EAS-FACTS §7): user-created
+#: generic 1 (mail on Exchange), Inbox 2, Drafts 3, Deleted Items 4, Sent Items 5, user-created
+#: mail 12. Outbox (6) is where a device puts what it sends; devices do not sync it down.
+MAIL_FOLDER_TYPES: frozenset[int] = frozenset({1, 2, 3, 4, 5, 12})
 
 
 class ProfileError(EasError):

@@ -1,0 +1,333 @@
+"""The device's flows and wire behaviour, against the fake server through httpx.MockTransport."""
+
+import json
+
+import httpx
+import pytest
+
+from easclient.client.capture import CaptureWriter, basic_credential
+from easclient.client.device import (
+    EasClient,
+    RedirectLoop,
+    RemoteWipeAcknowledged,
+)
+from easclient.client.heartbeat import FixedHeartbeat, PingOutcome
+from easclient.client.profiles import get_profile
+from easclient.client.state import DeviceState
+from easclient.client.transport import BasicAuth, HttpxTransport
+from easclient.protocol import (
+    AccountBlocked,
+    AuthenticationFailed,
+    FolderSyncResponse,
+    Forbidden,
+    PasswordExpired,
+    PingResponse,
+    ProvisionRequired,
+    ProvisionResponse,
+    SyncCollectionResponse,
+    SyncResponse,
+    Throttled,
+)
+
+from .fake_server import FakeServer, mock_transport
+
+BASE = "https://eas.example.test"
+PASSWORD = "s3cret-Pässword!"
+
+
+class Sleeps(list):
+    def __call__(self, seconds):
+        self.append(seconds)
+
+
+@pytest.fixture
+def make(tmp_path):
+    made = []
+
+    def _make(server, *, profile="android", transport=None, capture=None, **kw):
+        tr = HttpxTransport(
+            BASE,
+            auth=BasicAuth("alice", PASSWORD),
+            transport=transport or mock_transport(server),
+            capture=capture,
+        )
+        state = DeviceState(tmp_path / f"state{len(made)}.sqlite3")
+        kw.setdefault("sleep", Sleeps())
+        client = EasClient(
+            tr,
+            user="alice",
+            profile=get_profile(profile),
+            device_id="androidc0000000001",
+            state=state,
+            **kw,
+        )
+        made.append((tr, state))
+        return client
+
+    yield _make
+    for tr, state in made:
+        tr.close()
+        state.close()
+
+
+def held(client, fid):
+    return {i.server_id for i in client.state.items(fid)}
+
+
+def test_full_flow_syncs_every_mail_folder_in_windows(make):
+    server = FakeServer(items_per_folder=12)
+    client = make(server)
+    report = client.sync_all_mail()
+    assert client.state.protocol_version == "14.1"  # android speaks up to 14.1
+    assert client.state.policy_key == server.final_key
+    assert set(report.folders) == {"5", "6"}  # Calendar (type 8) is not mail
+    for fid in ("5", "6"):
+        assert held(client, fid) == server.server_ids(fid)
+        assert report.folders[fid].added == 12 and report.folders[fid].total == 12
+    syncs = [t for m, t, h, b in server.requests if "Cmd=Sync" in t]
+    assert len(syncs) >= 2 * (1 + 3)  # prime + 12 items in windows of 5 per folder
+    # Second run: nothing new; then server-side changes show up as added/deleted.
+    again = client.sync_all_mail()
+    assert again.folders["5"].added == again.folders["5"].deleted == 0
+    gone = sorted(server.mail["5"])[0]
+    del server.mail["5"][gone]
+    new = server.add_mail("5")
+    third = client.sync_all_mail()
+    assert (third.folders["5"].added, third.folders["5"].deleted) == (1, 1)
+    assert held(client, "5") == server.server_ids("5") and new in held(client, "5")
+
+
+def test_provision_is_two_phase_with_device_information(make):
+    server = FakeServer()
+    client = make(server, profile="iphone")
+    client.sync_all_mail()
+    first, second = server.provision_requests[:2]
+    assert first.policy_key is None and first.device_information.model == "iPhone15C2"
+    assert second.policy_key == server.temp_key and second.policy_status == 1
+    # base64 query form (iphone profile) carried the final policy key
+    sync_targets = [t for m, t, h, b in server.requests if m == "POST"][-1]
+    assert "Cmd=" not in sync_targets
+
+
+def test_http_449_reprovisions_and_retries_once(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    client.sync_all_mail()
+    n = len(server.provision_requests)
+    server.inject("FolderSync", status=449)
+    client.folder_sync()
+    assert len(server.provision_requests) == n + 2
+    server.inject("FolderSync", status=449, times=2)
+    with pytest.raises(ProvisionRequired, match="449"):
+        client.folder_sync()
+
+
+def test_global_status_142_reprovisions(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    client.sync_all_mail()
+    n = len(server.provision_requests)
+    server.inject("FolderSync", body=FolderSyncResponse(status=142).to_element())
+    client.folder_sync()
+    assert len(server.provision_requests) == n + 2
+
+
+def test_451_follows_location_and_guards_loops(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    other = "https://cas2.example.test/Microsoft-Server-ActiveSync"
+    server.inject("OPTIONS", status=451, headers={"X-MS-Location": other})
+    client.options()
+    assert client.transport.base_url == other
+    assert server.requests[-1][1] == "/Microsoft-Server-ActiveSync"
+    server.inject("OPTIONS", status=451, headers={"X-MS-Location": other})
+    with pytest.raises(RedirectLoop, match="cas2"):
+        client.options()
+    server.inject("OPTIONS", status=451)
+    with pytest.raises(RedirectLoop, match="missing"):
+        client.options()
+
+
+def test_503_honours_retry_after_records_throttle_and_is_bounded(make):
+    server = FakeServer(items_per_folder=1)
+    sleeps = Sleeps()
+    client = make(server, sleep=sleeps)
+    server.inject(
+        "OPTIONS", status=503, headers={"Retry-After": "7", "X-MS-ASThrottle": "CommandFrequency"}
+    )
+    server.inject("OPTIONS", status=503)  # no Retry-After: back off 2 s (second attempt)
+    client.options()
+    assert sleeps == [7.0, 2.0]
+    assert client.throttle_reasons == ["CommandFrequency", None]
+    assert "CommandFrequency" in client.state.events("throttled")[0][2]
+    sleeps.clear()
+    server.inject("OPTIONS", status=503, headers={"Retry-After": "100000"}, times=4)
+    with pytest.raises(Throttled):
+        client.options()
+    assert sleeps == [60.0, 60.0, 60.0]  # capped at max_backoff, three retries
+
+
+@pytest.mark.parametrize(
+    ("code", "exc", "words"),
+    [
+        (401, AuthenticationFailed, "401: authentication failed"),
+        (403, Forbidden, "403"),
+        (456, AccountBlocked, "456: the account is blocked"),
+        (457, PasswordExpired, "457: password expired"),
+    ],
+)
+def test_auth_errors_say_which(make, code, exc, words):
+    server = FakeServer()
+    client = make(server)
+    server.inject("OPTIONS", status=code)
+    with pytest.raises(exc, match=words):
+        client.options()
+
+
+def test_status_165_resends_provision_with_device_information(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server, send_device_information=False)
+    client.state.protocol_version = "14.1"
+    server.inject("Provision", body=ProvisionResponse(status=165).to_element())
+    client.provision()
+    sent = server.provision_requests
+    assert sent[0].device_information is not None  # the resend (the 165 answer was canned)
+    assert client.state.policy_key == server.final_key
+
+
+def test_remote_wipe_is_acknowledged_recorded_and_deletes_nothing(make, tmp_path):
+    server = FakeServer(items_per_folder=3)
+    client = make(server)
+    client.sync_all_mail()
+    before = held(client, "5")
+    wipe = ProvisionResponse(status=1, remote_wipe=True).to_element()
+    assert wipe.find("Provision:RemoteWipe") is not None
+    server.inject("FolderSync", body=FolderSyncResponse(status=140).to_element())
+    server.inject("Provision", body=wipe)
+    with pytest.raises(RemoteWipeAcknowledged, match="nothing was deleted"):
+        client.folder_sync()
+    ack = server.provision_requests[-1]
+    assert ack.remote_wipe_status == 1
+    assert client.state.events("remote-wipe")
+    assert held(client, "5") == before  # nothing deleted, state file intact
+    assert (tmp_path / "state0.sqlite3").exists()
+
+
+def test_sync_status_3_restarts_collection_from_zero(make):
+    server = FakeServer(items_per_folder=4)
+    client = make(server)
+    client.sync_all_mail()
+    # The server loses its sync state (e.g. reset): every old key is now invalid.
+    server.sync_states.clear()
+    server.add_mail("5")
+    report = client.sync_all_mail()
+    assert report.folders["5"].restarted
+    assert held(client, "5") == server.server_ids("5")
+
+
+def test_sync_status_12_runs_foldersync_then_goes_on(make):
+    server = FakeServer(items_per_folder=2)
+    client = make(server)
+    client.sync_all_mail()
+    server.add_mail("5")
+    server.inject("Sync", body=SyncResponse(status=12).to_element())
+    before = sum(1 for m, t, h, b in server.requests if "FolderSync" in t)
+    client.sync_all_mail()
+    after = sum(1 for m, t, h, b in server.requests if "FolderSync" in t)
+    assert after - before == 2  # the run's own FolderSync and the one status 12 asked for
+    assert held(client, "5") == server.server_ids("5")
+
+
+def test_sync_collection_status_3_in_collection(make):
+    server = FakeServer(items_per_folder=2)
+    client = make(server)
+    client.sync_all_mail()
+    server.inject(
+        "Sync",
+        body=SyncResponse(collections=(SyncCollectionResponse("5", status=3),)).to_element(),
+    )
+    report = client.sync_all_mail()
+    assert report.folders["5"].restarted and held(client, "5") == server.server_ids("5")
+
+
+def test_policy_status_2_carries_on_without_a_policy(make):
+    server = FakeServer(items_per_folder=2, policy=False)
+    client = make(server)
+    report = client.sync_all_mail()
+    assert client.state.policy_key is None
+    assert any("no policy" in n for n in report.notes)
+    assert held(client, "5") == server.server_ids("5")
+
+
+def test_ping_outcomes_and_server_heartbeat(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server, heartbeat=FixedHeartbeat(900))
+    client.sync_all_mail()
+    r = client.ping()
+    assert (r.outcome, r.status, r.heartbeat) == (PingOutcome.NO_CHANGES, 1, 900)
+    server.inject("Ping", body=PingResponse(status=5, heartbeat_interval=600).to_element())
+    r = client.ping()
+    assert r.outcome is PingOutcome.ADJUSTED and client.heartbeat.next_heartbeat() == 600
+    server.inject("Ping", body=PingResponse(status=6, max_folders=1).to_element())
+    client.ping()
+    assert len(client.ping_folders()) == 1
+    last_ping = server.requests[-1]
+    assert "Ping" in last_ping[1]
+    client.ping()
+    assert server.requests[-1][3].count(b"Email") == 1  # only one folder sent now
+    fs_before = sum(1 for m, t, h, b in server.requests if "FolderSync" in t)
+    server.inject("Ping", body=PingResponse(status=7).to_element())
+    r = client.ping()
+    assert r.status == 7
+    assert sum(1 for m, t, h, b in server.requests if "FolderSync" in t) == fs_before + 1
+
+
+def test_ping_step_syncs_reported_folders(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server, heartbeat=FixedHeartbeat(60))
+    client.sync_all_mail()
+    new = server.add_mail("5")
+    r = client.ping_step()
+    assert r.outcome is PingOutcome.CHANGES and r.folders == ("5",)
+    assert new in held(client, "5")
+
+
+def test_ping_read_timeout_is_heartbeat_plus_margin_and_blackhole(make):
+    server = FakeServer(items_per_folder=1)
+    seen = {}
+    inner = mock_transport(server)
+
+    def handler(request):
+        if b"Ping" in request.url.raw_path or "Cmd=Ping" in str(request.url):
+            seen["timeout"] = request.extensions["timeout"]["read"]
+            raise httpx.ReadTimeout("no answer", request=request)
+        return inner.handle_request(request)
+
+    client = make(server, transport=httpx.MockTransport(handler), heartbeat=FixedHeartbeat(120))
+    client.ping_margin = 7
+    client.sync_all_mail()
+    r = client.ping()
+    assert seen["timeout"] == 127
+    assert r.outcome is PingOutcome.BLACKHOLE and r.status is None
+
+
+def test_capture_never_holds_secrets(make, tmp_path):
+    server = FakeServer(items_per_folder=2)
+    path = tmp_path / "cap.jsonl"
+    with CaptureWriter(path, secrets=[PASSWORD, basic_credential("alice", PASSWORD)]) as cap:
+        client = make(server, capture=cap)
+        client.sync_all_mail()
+        server.inject("Ping", status=401, headers={"Set-Cookie": "session=abc123"})
+        client.ping(60)
+    text = path.read_text("utf-8")
+    assert PASSWORD not in text
+    assert basic_credential("alice", PASSWORD) not in text
+    assert "session=abc123" not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines[0]["command"] == "OPTIONS"
+    cmds = [entry["command"] for entry in lines]
+    assert {"Provision", "FolderSync", "Sync", "Ping"} <= set(cmds)
+    sync = next(e for e in lines if e["command"] == "Sync" and e["response"])
+    assert "<Sync" in sync["response"]["xml"] and sync["query_decoded"]["cmd"] == "Sync"
+    assert sync["request_headers"]["Authorization"] == "Basic [redacted]"
+    assert lines[-1]["status"] == 401
