@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 from easclient.errors import EasError
 
+from .status import status_name
+
 __all__ = [
     "AccountBlocked",
     "AuthenticationFailed",
@@ -72,8 +74,6 @@ class EasStatusError(EasError):
     """A response carried a global status code (101-177, MS-ASCMD 2.2.2)."""
 
     def __init__(self, code: int, command: str | None = None, message: str | None = None):
-        from .status import status_name  # status imports nothing of ours but keep it lazy
-
         self.code = code
         self.command = command
         name = status_name(code)

@@ -303,7 +303,8 @@ def _decode(body: bytes, content_type: str | None) -> Element | None:
         raise ProtocolError(
             "a multipart body: read it with the ItemOperations multipart parser", value=media
         )
-    if media and media != WBXML_CONTENT_TYPE:
+    # 2.5-era servers also label WBXML plain "application/vnd.ms-sync".
+    if media and media not in (WBXML_CONTENT_TYPE, "application/vnd.ms-sync"):
         raise ProtocolError(f"expected a WBXML body, got Content-Type {media!r}", value=media)
     codec_errors = (getattr(wbxml, "WBXMLError", ValueError), ValueError)
     try:

@@ -190,3 +190,13 @@ def test_decode_body_empty_and_wrong_types():
                 200, {"Content-Type": "application/vnd.ms-sync.multipart"}, b"\x01\x00\x00\x00"
             )
         )
+
+
+def test_decode_body_reads_wbxml_under_both_content_types():
+    body = bytes.fromhex("03016a00000d45470331000101")  # Ping{Status 1}: WBXML, page 13
+    for content_type in (None, "application/vnd.ms-sync.wbxml", "application/vnd.ms-sync"):
+        headers = {} if content_type is None else {"Content-Type": content_type}
+        el = decode_body(EasResponse(200, headers, body))
+        assert el.tag == "Ping:Ping" and el.findtext("Status") == "1"
+    with pytest.raises(ProtocolError, match="not valid WBXML"):
+        decode_body(EasResponse(200, {"Content-Type": "application/vnd.ms-sync.wbxml"}, b"\x07"))
