@@ -3,8 +3,10 @@
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from easclient.protocol import QueryError, RequestQuery, parse_query
+from easclient.protocol import Command, QueryError, RequestQuery, parse_query
 
 SPEC_PLAIN = "Cmd=Sync&User=rmjones&DeviceId=v140Device&DeviceType=SmartPhone"
 SPEC_BASE64 = "jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l"
@@ -171,3 +173,40 @@ def test_to_base64_refuses_what_it_cannot_say():
 def test_default_version_for_plain_without_header():
     q = parse_query("Cmd=Ping&User=u&DeviceId=d&DeviceType=t", default_version="2.5")
     assert q.version == "2.5"
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+_params = st.dictionaries(
+    st.sampled_from(["AttachmentName", "CollectionId", "ItemId", "LongId", "Occurrence"]), _text
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cmd=st.sampled_from([c.value for c in Command]),
+    user=_text,
+    device_id=_text,
+    device_type=_text,
+    params=_params,
+    save_in_sent=st.booleans(),
+    multipart=st.booleans(),
+    version=st.sampled_from(["12.1", "14.0", "14.1", "16.0", "16.1"]),
+    locale=st.integers(0, 0xFFFF),
+    policy_key=st.none() | st.integers(0, 2**32 - 1),
+)
+def test_base64_and_plain_round_trip_any_query(
+    cmd, user, device_id, device_type, params, save_in_sent, multipart, version, locale, policy_key
+):
+    params = dict(params)
+    if save_in_sent:
+        params["SaveInSent"] = "T"
+    if multipart:
+        params["AcceptMultiPart"] = "T"
+    q = RequestQuery(cmd, user, device_id, device_type, params, version, locale, policy_key)
+    assert parse_query(q.to_base64(include_user=True)) == (
+        q if user else RequestQuery(cmd, "", device_id, device_type, params, version, locale,
+                                    policy_key)
+    )  # fmt: skip
+    plain = parse_query(q.to_plain(), q.plain_headers())
+    assert plain == RequestQuery(cmd, user, device_id, device_type, params, version, 0x0409,
+                                 policy_key)  # fmt: skip
