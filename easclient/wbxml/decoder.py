@@ -20,6 +20,8 @@ against the input before anything is allocated.
 
 from __future__ import annotations
 
+import io
+
 from construct import ConstructError
 
 from . import codepages
@@ -44,7 +46,6 @@ from .tree import Element
 #: Default bound on element nesting. Real EAS documents are under 15 levels deep.
 MAX_DEPTH = 1000
 
-_HEADER = Header.compile()
 _CANONICAL_HEADER = b"\x03\x01\x6a\x00"
 _NO_TAGS: tuple[str | None, ...] = (None,) * 64
 
@@ -97,14 +98,15 @@ def decode(
 
 
 def _read_header(data: bytes) -> tuple[int, str, bytes]:
-    import io
-
     stream = io.BytesIO(data)
     try:
-        header = _HEADER.parse_stream(stream)
+        # Not Header.compile(): the compiled Prefixed does not check that the string table is
+        # as long as declared. This path only runs for headers other than the canonical one.
+        header = Header.parse_stream(stream)
     except ConstructError as exc:
+        field = (getattr(exc, "path", None) or "").rpartition(" -> ")[2] or "header"
         reason = str(exc).splitlines()[-1]
-        raise WBXMLError(f"bad header: {reason}", stream.tell()) from None
+        raise WBXMLError(f"bad header, {field}: {reason}", stream.tell()) from None
     if header.version > 0x03:
         raise WBXMLError(f"unsupported WBXML version byte 0x{header.version:02X}", 0)
     encoding = CHARSETS.get(header.charset)
