@@ -52,7 +52,9 @@ class Body:
 
     ``data`` is the (possibly truncated) content; ``truncated`` says whether it was cut;
     ``estimated_data_size`` is the whole body's size in bytes. ``preview`` (14.0+) is a short
-    plain-text excerpt.
+    plain-text excerpt. ``part`` (``ItemOperations:Part``, in a multipart ItemOperations
+    response) replaces ``data``: the index of the multipart part holding the body (MS-ASCMD
+    2.2.3.130).
     """
 
     type: BodyType | int = BodyType.PlainText
@@ -60,6 +62,7 @@ class Body:
     truncated: bool | None = None
     estimated_data_size: int | None = None
     preview: str | None = None
+    part: int | None = None
 
     def to_element(self, version: str = "14.1") -> Element:
         """``AirSyncBase:Body`` (12.0+). For 2.5 use :meth:`to_legacy_elements`."""
@@ -70,6 +73,7 @@ class Body:
             else ASB.EstimatedDataSize(self.estimated_data_size),
             None if self.truncated is None else ASB.Truncated(self.truncated),
             None if self.data is None else ASB.Data(self.data),
+            None if self.part is None else Element("ItemOperations:Part", self.part),
             None
             if self.preview is None or not version_at_least(version, "14.0")
             else ASB.Preview(self.preview),
@@ -85,6 +89,7 @@ class Body:
             truncated=opt_bool(el, "AirSyncBase:Truncated"),
             estimated_data_size=opt_int(el, "AirSyncBase:EstimatedDataSize"),
             preview=opt_text(el, "AirSyncBase:Preview"),
+            part=opt_int(el, "ItemOperations:Part"),
         )
 
     def to_legacy_elements(self) -> list[Element]:

@@ -167,6 +167,7 @@ bodies = st.builds(
     truncated=st.none() | st.booleans(),
     estimated_data_size=_size,
     preview=_opt_text,
+    part=st.none() | st.integers(0, 100),
 )
 attachments = st.builds(
     Attachment,
