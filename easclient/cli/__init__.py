@@ -25,7 +25,7 @@ def _root() -> None:
 
 
 # Modules of easclient.cli that define `register(app)`.
-_COMMAND_MODULES: list[str] = ["nat", "wbxml", "mock"]
+_COMMAND_MODULES: list[str] = ["nat", "wbxml", "mock", "client"]
 
 
 def _load() -> None:

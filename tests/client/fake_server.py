@@ -253,3 +253,45 @@ def mock_transport(server: FakeServer):
         return httpx.Response(status, headers=headers, content=body)
 
     return httpx.MockTransport(handler)
+
+
+def serve(server: FakeServer):
+    """Serve ``server`` over real HTTP on 127.0.0.1 in a thread; a context manager → base URL."""
+    import contextlib
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _any(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, data = server.handle(self.command, self.path, dict(self.headers), body)
+            self.send_response(status)
+            for k, v in headers.items():
+                if k.lower() not in ("content-length", "date", "server"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_POST = do_OPTIONS = _any
+
+        def log_message(self, *args):
+            pass
+
+    @contextlib.contextmanager
+    def running():
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+        t.daemon = True
+        t.start()
+        try:
+            yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+            t.join(5)
+
+    return running()
