@@ -20,6 +20,7 @@ from construct import Array, ConstructError, Int32sl, Struct, this
 
 from .errors import ProtocolError
 
+# Also exported by .http (the package re-exports that one); the same value.
 MULTIPART_CONTENT_TYPE = "application/vnd.ms-sync.multipart"
 
 PartMetaData = Struct(
@@ -96,7 +97,6 @@ def build_multipart(parts: Sequence[bytes]) -> bytes:
 
 
 __all__ = [
-    "MULTIPART_CONTENT_TYPE",
     "MultiPartHeader",
     "PartMetaData",
     "build_multipart",
