@@ -1,4 +1,78 @@
-"""pytest plugin (entry point ``pytest11``): fixtures for testing against the mock EAS server.
+"""pytest plugin (entry point ``pytest11``): fixtures that run the mock EAS server.
 
-Fixtures are added here as the mock server grows.
+Fixtures:
+
+``eas_mock_server``          a fresh server for one test, on a free port on 127.0.0.1
+``eas_mock_server_session``  one server shared by the whole session (state accumulates)
+``eas_mock_config``          the :class:`~easclient.mock.MockConfig` the fresh server gets;
+                             override it in a conftest, or per test with the ``eas_mock``
+                             marker: ``@pytest.mark.eas_mock(personality="sogo")``
+
+Each server fixture yields a :class:`~easclient.mock.ServerHandle`: ``.url``, ``.users``
+(``.user`` is the first), ``.control`` (deliver mail, set faults, read statistics) and
+``.ca_file`` with TLS. Defaults suit tests: users ``alice`` and ``bob``, Ping heartbeats
+allowed from 1 s, ten generated mails in each Inbox.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+#: What the fixtures start with, unless a test says otherwise.
+TEST_DEFAULTS: dict[str, object] = {
+    "heartbeat_min": 1,
+    "messages_per_folder": 10,
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "eas_mock(**settings): MockConfig settings for the eas_mock_server fixture",
+    )
+
+
+def _make_config(**settings: object):
+    from easclient.mock import MockConfig, parse_users
+
+    values = dict(TEST_DEFAULTS)
+    values.setdefault("users", tuple(parse_users("alice:alice-pw,bob:bob-pw")))
+    values.update(settings)
+    if isinstance(values.get("users"), str):
+        values["users"] = tuple(parse_users(values["users"]))  # type: ignore[arg-type]
+    values["host"] = values.get("host", "127.0.0.1")
+    values["port"] = 0
+    return MockConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def eas_mock_config(request: pytest.FixtureRequest):
+    """The configuration of ``eas_mock_server`` (settings from an ``eas_mock`` marker)."""
+    marker = request.node.get_closest_marker("eas_mock")
+    return _make_config(**(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def eas_mock_server(eas_mock_config) -> Iterator:
+    """A fresh mock EAS server for this test."""
+    from easclient.mock import MockServer
+
+    handle = MockServer(eas_mock_config).start_in_thread()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="session")
+def eas_mock_server_session() -> Iterator:
+    """One mock EAS server for the whole session."""
+    from easclient.mock import MockServer
+
+    handle = MockServer(_make_config()).start_in_thread()
+    try:
+        yield handle
+    finally:
+        handle.stop()

@@ -5,6 +5,11 @@ from __future__ import annotations
 from email.utils import formataddr
 
 from easclient.protocol.email import Email
+from easclient.protocol.getitemestimate import (
+    EstimateResult,
+    GetItemEstimateRequest,
+    GetItemEstimateResponse,
+)
 from easclient.protocol.status import GetItemEstimateStatus, SyncStatus
 from easclient.protocol.sync import (
     INITIAL_SYNC_KEY,
@@ -217,29 +222,20 @@ def _limit_answer(ctx: Context, limit: int) -> Answer:
 
 
 async def handle_get_item_estimate(ctx: Context) -> Answer:
-    """GetItemEstimate (MS-ASCMD 2.2.1.9): how many changes a Sync would return."""
-    from easclient.protocol.getitemestimate import (
-        GetItemEstimateRequest,
-        GetItemEstimateResponse,
-        ItemEstimate,
-    )
-
+    """GetItemEstimate (MS-ASCMD 2.2.1.9): how many changes a Sync would return now."""
     request = GetItemEstimateRequest.from_element(ctx.element)
     results = []
     for coll in request.collections:
-        folder = ctx.mailbox.folder(coll.collection_id)
-        state = ctx.device.collections.get(coll.collection_id)
+        cid = coll.collection_id
+        folder = ctx.mailbox.folder(cid)
+        state = ctx.device.collections.get(cid)
         if folder is None:
-            results.append(
-                ItemEstimate(coll.collection_id, GetItemEstimateStatus.InvalidCollection)
-            )
+            results.append(EstimateResult(GetItemEstimateStatus.InvalidCollection, cid))
         elif state is None or coll.sync_key in (None, INITIAL_SYNC_KEY):
-            results.append(
-                ItemEstimate(coll.collection_id, GetItemEstimateStatus.SyncStateNotPrimed)
-            )
+            results.append(EstimateResult(GetItemEstimateStatus.SyncStateNotPrimed, cid))
         elif coll.sync_key != state.sync_key:
-            results.append(ItemEstimate(coll.collection_id, GetItemEstimateStatus.InvalidSyncKey))
+            results.append(EstimateResult(GetItemEstimateStatus.InvalidSyncKey, cid))
         else:
             count = len(state.diff(ctx.mailbox, folder))
-            results.append(ItemEstimate(coll.collection_id, GetItemEstimateStatus.Success, count))
+            results.append(EstimateResult(GetItemEstimateStatus.Success, cid, count))
     return Answer(element=GetItemEstimateResponse(tuple(results)).to_element(ctx.version))

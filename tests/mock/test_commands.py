@@ -1,0 +1,258 @@
+"""Each command of the mock server over real HTTP on 127.0.0.1 (httpx + protocol classes)."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from easclient import wbxml
+from easclient.protocol import parse_options
+from easclient.protocol.email import BodyType, Email
+from easclient.protocol.foldersync import FolderType
+from easclient.protocol.getitemestimate import (
+    EstimateCollection,
+    GetItemEstimateRequest,
+    GetItemEstimateResponse,
+)
+from easclient.protocol.http import EasResponse
+from easclient.protocol.provision import ProvisionRequest, ProvisionResponse
+from easclient.protocol.settings import DeviceInformation, SettingsRequest, SettingsResponse
+from easclient.protocol.status import (
+    FolderSyncStatus,
+    GetItemEstimateStatus,
+    PolicyStatus,
+    SyncStatus,
+)
+from easclient.protocol.sync import (
+    BodyPreference,
+    ClientChange,
+    SyncAdd,
+    SyncChange,
+    SyncCollectionRequest,
+    SyncRequest,
+    SyncResponse,
+)
+
+from .helpers import PATH, RawDevice, ready_device
+
+
+def test_options_lists_versions_and_commands(eas_mock_server):
+    user = eas_mock_server.user
+    resp = httpx.options(eas_mock_server.url + PATH, auth=(user.name, user.password))
+    assert resp.status_code == 200
+    result = parse_options(EasResponse(resp.status_code, dict(resp.headers), resp.content))
+    assert "14.1" in result.versions and "16.1" in result.versions
+    assert {"Sync", "FolderSync", "Ping", "Provision"} <= set(result.commands)
+    assert result.server_version == "14.3"  # the exchange personality
+
+
+@pytest.mark.eas_mock(versions=("12.1", "14.0"))
+def test_versions_are_configurable(eas_mock_server):
+    user = eas_mock_server.user
+    resp = httpx.options(eas_mock_server.url + PATH, auth=(user.name, user.password))
+    assert resp.headers["MS-ASProtocolVersions"] == "12.1,14.0"
+    dev = RawDevice(eas_mock_server.url, user.name, user.password, version="14.1")
+    assert dev.post("FolderSync", None).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [None, ("alice", "wrong"), ("nobody", "alice-pw")],
+    ids=["missing", "bad-password", "unknown-user"],
+)
+def test_basic_auth_is_required(eas_mock_server, auth):
+    resp = httpx.post(eas_mock_server.url + PATH + "?Cmd=Sync", auth=auth)
+    assert resp.status_code == 401
+    assert resp.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_provision_two_phases_and_449_before(eas_mock_server):
+    user = eas_mock_server.user
+    dev = RawDevice(eas_mock_server.url, user.name, user.password)
+    assert dev.post("FolderSync", None).status_code == 449
+    first = dev.call(
+        "Provision",
+        ProvisionRequest.initial("14.1", DeviceInformation(model="m")),
+        ProvisionResponse,
+    )
+    assert first.policy_status == PolicyStatus.Success
+    assert isinstance(first.policy_data, dict) and "DevicePasswordEnabled" in first.policy_data
+    # A temporary key is not enough.
+    dev.policy_key = first.policy_key
+    assert dev.post("FolderSync", None).status_code == 449
+    wrong = dev.call(
+        "Provision", ProvisionRequest.acknowledge(first.policy_key + 1), ProvisionResponse
+    )
+    assert wrong.policy_status == PolicyStatus.WrongPolicyKey
+    final = dev.call("Provision", ProvisionRequest.acknowledge(first.policy_key), ProvisionResponse)
+    assert final.policy_status == PolicyStatus.Success and final.policy_key != first.policy_key
+    dev.policy_key = final.policy_key
+    assert dev.folder_sync().status == FolderSyncStatus.Success
+
+
+def test_provision_2_5_uses_the_wap_policy(eas_mock_server):
+    dev = RawDevice(eas_mock_server.url, "alice", "alice-pw", version="2.5")
+    first = dev.call("Provision", ProvisionRequest.initial("2.5"), ProvisionResponse)
+    assert first.policy_type == "MS-WAP-Provisioning-XML"
+    assert isinstance(first.policy_data, str) and "wap-provisioningdoc" in first.policy_data
+
+
+@pytest.mark.eas_mock(provision_status_codes=True)
+def test_provision_status_codes_instead_of_449(eas_mock_server):
+    dev = RawDevice(eas_mock_server.url, "alice", "alice-pw")
+    resp = dev.post(
+        "FolderSync", wbxml.E("FolderHierarchy:FolderSync", wbxml.E("FolderHierarchy:SyncKey", "0"))
+    )
+    assert resp.status_code == 200
+    assert wbxml.decode(resp.content).findtext("Status") == "142"
+    dev.policy_key = 12345
+    resp = dev.post("FolderSync", None)
+    assert wbxml.decode(resp.content).findtext("Status") == "144"
+
+
+def test_remote_wipe_flag_per_device(eas_mock_server):
+    dev = ready_device(eas_mock_server, device_id="wipe-me")
+    other = ready_device(eas_mock_server, device_id="keep-me")
+    eas_mock_server.control.wipe("alice", "wipe-me")
+    assert dev.post("FolderSync", None).status_code == 449
+    assert other.folder_sync().status == FolderSyncStatus.Success
+    answer = dev.call("Provision", ProvisionRequest.initial("14.1"), ProvisionResponse)
+    assert answer.remote_wipe
+    done = dev.call(
+        "Provision", ProvisionRequest(policy_type=None, remote_wipe_status=1), ProvisionResponse
+    )
+    assert done.status == 1
+    devices = {d["device_id"]: d for d in eas_mock_server.control.devices()["alice"]}
+    assert devices["wipe-me"]["wiped"] and not devices["keep-me"]["wiped"]
+
+
+def test_folder_sync_keys(eas_mock_server):
+    dev = ready_device(eas_mock_server)
+    first = dev.folder_sync()
+    names = {a.display_name: a for a in first.added}
+    assert {
+        "Inbox",
+        "Drafts",
+        "Deleted Items",
+        "Sent Items",
+        "Outbox",
+        "Calendar",
+        "Contacts",
+        "Tasks",
+        "Notes",
+    } <= set(names)
+    assert names["Inbox"].type == FolderType.Inbox
+    assert any(a.type == FolderType.UserMail for a in first.added)
+    again = dev.folder_sync(first.sync_key)
+    assert again.status == FolderSyncStatus.Success and not again.changes
+    assert dev.folder_sync("bogus").status == FolderSyncStatus.InvalidSyncKey
+
+
+def test_sync_window_more_available_and_bodies(eas_mock_server):
+    dev = ready_device(eas_mock_server)
+    key, commands = dev.sync_all("2", window_size=3)
+    adds = [c for c in commands if isinstance(c, SyncAdd)]
+    assert len(adds) == 10  # messages_per_folder of the fixture
+    assert len({a.server_id for a in adds}) == 10
+    email = adds[0].application_data
+    assert isinstance(email, Email) and email.subject and "@" in email.from_
+    assert email.body.type == BodyType.PlainText and email.body.truncated
+    assert len(email.body.data.encode()) <= 100 < email.body.estimated_data_size
+    # Nothing left: the next Sync is empty, with a new key.
+    coll = dev.sync("2", key).collections[0]
+    assert coll.status == SyncStatus.Success and not coll.commands and coll.sync_key != key
+
+
+@pytest.mark.parametrize("body_type", [1, 2, 4])
+def test_sync_body_types(eas_mock_server, body_type):
+    dev = ready_device(eas_mock_server)
+    key = dev.sync("2", "0").collections[0].sync_key
+    coll = dev.sync(
+        "2", key, window_size=1, body_preferences=(BodyPreference(body_type, 1_000_000),)
+    ).collections[0]
+    body = coll.commands[0].application_data.body
+    assert int(body.type) == body_type and not body.truncated
+    if body_type == 2:
+        assert body.data.startswith("<html>")
+    if body_type == 4:
+        assert "MIME-Version" in body.data and "Subject:" in body.data
+
+
+def test_sync_key_validation_and_resend(eas_mock_server):
+    dev = ready_device(eas_mock_server)
+    key = dev.sync("2", "0").collections[0].sync_key
+    first = dev.sync("2", key, window_size=2)
+    # The answer was "lost": the same key again gets the same answer.
+    again = dev.sync("2", key, window_size=2)
+    assert again == first
+    assert dev.sync("2", "nonsense").collections[0].status == SyncStatus.InvalidSyncKey
+    # Unknown collection.
+    assert dev.sync("999", "0").collections[0].status == SyncStatus.FolderHierarchyChanged
+
+
+def test_read_flag_change_reaches_other_devices_only(eas_mock_server):
+    phone = ready_device(eas_mock_server, device_id="phone")
+    tablet = ready_device(eas_mock_server, device_id="tablet")
+    phone_key, adds = phone.sync_all()
+    tablet_key, _ = tablet.sync_all()
+    target = next(a for a in adds if not a.application_data.read)
+    coll = SyncCollectionRequest(
+        phone_key, "2", commands=(ClientChange(target.server_id, Email(read=True)),)
+    )
+    result = phone.call("Sync", SyncRequest((coll,)), SyncResponse).collections[0]
+    assert result.status == SyncStatus.Success and not result.commands
+    changes = tablet.sync("2", tablet_key).collections[0].commands
+    assert changes == (SyncChange(target.server_id, Email(read=True)),)
+
+
+def test_users_cannot_touch_each_others_items(eas_mock_server):
+    alice = ready_device(eas_mock_server, 0)
+    bob = ready_device(eas_mock_server, 1)
+    _, alice_adds = alice.sync_all()
+    bob_key, bob_adds = bob.sync_all()
+    assert {a.application_data.subject for a in alice_adds} != {
+        b.application_data.subject for b in bob_adds
+    }
+    # Bob addresses an id only Alice has: not found, and Alice's item is unchanged.
+    eas_mock_server.control.deliver("alice", 1)
+    alice_only = "2:999"
+    coll = SyncCollectionRequest(
+        bob_key, "2", commands=(ClientChange(alice_only, Email(read=True)),)
+    )
+    result = bob.call("Sync", SyncRequest((coll,)), SyncResponse).collections[0]
+    assert result.responses[0].status == SyncStatus.ObjectNotFound
+
+
+def test_base64_query_form(eas_mock_server):
+    dev = RawDevice(eas_mock_server.url, "alice", "alice-pw", base64_query=True)
+    dev.provision()
+    resp = dev.post(
+        "FolderSync", wbxml.E("FolderHierarchy:FolderSync", wbxml.E("FolderHierarchy:SyncKey", "0"))
+    )
+    assert resp.status_code == 200
+    assert resp.request.url.query and b"=" not in resp.request.url.query.rstrip(b"=")
+    assert base64.b64decode(resp.request.url.query + b"==")[1] == 9  # FolderSync's code
+
+
+def test_get_item_estimate(eas_mock_server):
+    dev = ready_device(eas_mock_server)
+    key = dev.sync("2", "0").collections[0].sync_key
+
+    def estimate(cid, sync_key):
+        req = GetItemEstimateRequest((EstimateCollection(cid, sync_key),))
+        return dev.call("GetItemEstimate", req, GetItemEstimateResponse).results[0]
+
+    assert estimate("2", key).estimate == 10
+    assert estimate("2", "0").status == GetItemEstimateStatus.SyncStateNotPrimed
+    assert estimate("2", "wrong").status == GetItemEstimateStatus.InvalidSyncKey
+    assert estimate("999", key).status == GetItemEstimateStatus.InvalidCollection
+
+
+def test_settings(eas_mock_server):
+    dev = ready_device(eas_mock_server)
+    req = SettingsRequest(DeviceInformation(model="X1"), get_user_information=True)
+    resp = dev.call("Settings", req, SettingsResponse)
+    assert resp.status == 1 and resp.device_information_status == 1
+    assert resp.user_information.accounts[0].primary_smtp_address == "alice@example.test"
