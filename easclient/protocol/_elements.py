@@ -101,6 +101,25 @@ def in_version(tag: str, version: str) -> bool:
     return entry is None or entry.in_version(version)
 
 
+def prune(el: Element, version: str) -> Element:
+    """A copy of ``el`` without the elements protocol ``version`` does not have.
+
+    Builders call this on what they write, so a request or response never carries an element
+    its version lacks (e.g. ``Wait`` at 12.0, ``AirSyncBase:Preview`` before 14.0): a device
+    speaking that version would not send it. Tags the code-page table does not list are kept.
+    """
+    if not in_version(el.tag, version):
+        raise ValueError(f"protocol {version} has no {el.tag}")
+    return _prune(el, version)
+
+
+def _prune(el: Element, version: str) -> Element:
+    if not el.children:
+        return Element._raw(el.tag, [], el.text)
+    kept = [_prune(c, version) for c in el.children if in_version(c.tag, version)]
+    return Element._raw(el.tag, kept, el.text)
+
+
 def version_at_least(version: str, floor: str) -> bool:
     """``version >= floor`` for EAS version strings ("2.5" … "16.1")."""
     return _key(version) >= _key(floor)

@@ -25,6 +25,7 @@ from ._elements import (
     opt_int,
     opt_status,
     opt_text,
+    prune,
     status,
     text,
     version_at_least,
@@ -109,7 +110,10 @@ class GetItemEstimateRequest:
     collections: tuple[EstimateCollection, ...]
 
     def to_element(self, version: str = "14.1") -> Element:
-        return G.GetItemEstimate(G.Collections(*(c.to_element(version) for c in self.collections)))
+        return prune(
+            G.GetItemEstimate(G.Collections(*(c.to_element(version) for c in self.collections))),
+            version,
+        )
 
     @classmethod
     def from_element(cls, el: Element) -> GetItemEstimateRequest:
@@ -174,9 +178,12 @@ class GetItemEstimateResponse:
         return next((r.estimate for r in self.results if r.collection_id == collection_id), None)
 
     def to_element(self, version: str = "14.1") -> Element:
-        return G.GetItemEstimate(
-            None if self.status is None else G.Status(int(self.status)),
-            *(r.to_element(version) for r in self.results),
+        return prune(
+            G.GetItemEstimate(
+                None if self.status is None else G.Status(int(self.status)),
+                *(r.to_element(version) for r in self.results),
+            ),
+            version,
         )
 
     @classmethod

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from easclient.wbxml import Element, WBXMLError, decode, encode, ns
 
-from ._elements import code_of, expect_root, opt_int, opt_text, status
+from ._elements import code_of, expect_root, opt_int, opt_text, prune, status
 from .email import Email, looks_like_email
 from .errors import ProtocolError
 from .multipart import build_multipart, is_multipart, parse_multipart
@@ -99,7 +99,10 @@ class ItemOperationsRequest:
     fetches: tuple[FetchRequest, ...]
 
     def to_element(self, version: str = "14.1") -> Element:
-        return IO.ItemOperations(*(f.to_element(version) for f in self.fetches))
+        return prune(
+            IO.ItemOperations(*(f.to_element(version) for f in self.fetches)),
+            version,
+        )
 
     @classmethod
     def from_element(cls, el: Element) -> ItemOperationsRequest:
@@ -253,9 +256,14 @@ class ItemOperationsResponse:
     parts: tuple[bytes, ...] = ()
 
     def to_element(self, version: str = "14.1") -> Element:
-        return IO.ItemOperations(
-            IO.Status(int(self.status)),
-            IO.Response(*(f.to_element(version) for f in self.fetches)) if self.fetches else None,
+        return prune(
+            IO.ItemOperations(
+                IO.Status(int(self.status)),
+                IO.Response(*(f.to_element(version) for f in self.fetches))
+                if self.fetches
+                else None,
+            ),
+            version,
         )
 
     @classmethod

@@ -17,6 +17,7 @@ from ._elements import (
     opt_bool,
     opt_status,
     opt_text,
+    prune,
     status,
     version_at_least,
 )
@@ -113,7 +114,10 @@ class SettingsRequest:
             children.append(self.device_information.to_element(version))
         if self.get_user_information:
             children.append(S.UserInformation(S.Get()))
-        return S.Settings(*children)
+        return prune(
+            S.Settings(*children),
+            version,
+        )
 
     @classmethod
     def from_element(cls, el: Element) -> SettingsRequest:
@@ -220,12 +224,17 @@ class SettingsResponse:
     user_information: UserInformation | None = None
 
     def to_element(self, version: str = "14.1") -> Element:
-        return S.Settings(
-            S.Status(int(self.status)),
-            None
-            if self.device_information_status is None
-            else S.DeviceInformation(S.Status(int(self.device_information_status))),
-            None if self.user_information is None else self.user_information.to_element(version),
+        return prune(
+            S.Settings(
+                S.Status(int(self.status)),
+                None
+                if self.device_information_status is None
+                else S.DeviceInformation(S.Status(int(self.device_information_status))),
+                None
+                if self.user_information is None
+                else self.user_information.to_element(version),
+            ),
+            version,
         )
 
     @classmethod

@@ -32,6 +32,7 @@ from ._elements import (
     opt_int,
     opt_status,
     opt_text,
+    prune,
     req_int,
     status,
     text,
@@ -353,14 +354,17 @@ class SyncRequest:
     partial: bool = False
 
     def to_element(self, version: str = "14.1") -> Element:
-        return A.Sync(
-            A.Collections(*(c.to_element(version) for c in self.collections))
-            if self.collections
-            else None,
-            _opt("Wait", self.wait),
-            _opt("HeartbeatInterval", self.heartbeat_interval),
-            _opt("WindowSize", self.window_size),
-            A.Partial() if self.partial else None,
+        return prune(
+            A.Sync(
+                A.Collections(*(c.to_element(version) for c in self.collections))
+                if self.collections
+                else None,
+                _opt("Wait", self.wait),
+                _opt("HeartbeatInterval", self.heartbeat_interval),
+                _opt("WindowSize", self.window_size),
+                A.Partial() if self.partial else None,
+            ),
+            version,
         )
 
     @classmethod
@@ -576,12 +580,15 @@ class SyncResponse:
         return next((c for c in self.collections if c.collection_id == collection_id), None)
 
     def to_element(self, version: str = "14.1") -> Element:
-        return A.Sync(
-            None if self.status is None else A.Status(int(self.status)),
-            _opt("Limit", self.limit),
-            A.Collections(*(c.to_element(version) for c in self.collections))
-            if self.collections
-            else None,
+        return prune(
+            A.Sync(
+                None if self.status is None else A.Status(int(self.status)),
+                _opt("Limit", self.limit),
+                A.Collections(*(c.to_element(version) for c in self.collections))
+                if self.collections
+                else None,
+            ),
+            version,
         )
 
     @classmethod

@@ -228,3 +228,11 @@ def test_legacy_body_golden_bytes() -> None:
     mail = Email(subject="Re: x", body=Body(BodyType.PlainText, "Hello", True, 2000))
     assert Email.from_element(decode(data)) == mail
     assert encode(mail.to_element("2.5"), version="2.5", strict=True) == data
+
+
+@settings(max_examples=150, deadline=None)
+@given(emails, st.sampled_from(["14.0", "14.1", "16.0", "16.1"]))
+def test_round_trip_through_the_codec(mail: Email, version: str) -> None:
+    # The whole path: tree -> WBXML bytes -> tree -> Email, strings and sizes intact.
+    data = encode(mail.to_element(version), version=version, strict=True)
+    assert Email.from_element(decode(data)) == mail

@@ -223,3 +223,8 @@ def test_request_golden_bytes() -> None:
     req = ItemOperationsRequest((FetchRequest(file_reference="5%3a1%3a0"),))
     assert encode(req.to_element("14.1")) == data
     assert ItemOperationsRequest.from_element(decode(data)) == req
+
+
+def test_no_itemoperations_before_12_0() -> None:
+    with pytest.raises(ValueError, match=r"protocol 2\.5 has no"):
+        REQUEST.to_element("2.5")

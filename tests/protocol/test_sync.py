@@ -431,3 +431,29 @@ def test_sync_response_golden_bytes() -> None:
     )  # fmt: skip
     assert SyncResponse.from_element(decode(data)) == resp
     assert encode(resp.to_element("14.1")) == data
+
+
+# -- version pruning -------------------------------------------------------------------------
+
+
+def test_elements_a_version_lacks_are_left_out() -> None:
+    # Wait is 12.1+, HeartbeatInterval 14.0+, AirSyncBase 12.0+, Preview 14.0+.
+    req = SyncRequest(
+        (
+            SyncCollectionRequest(
+                "1", "5",
+                options=(SyncOptions(body_preferences=(BodyPreference(1, 200, preview=100),)),),
+            ),
+        ),
+        wait=5,
+    )  # fmt: skip
+    assert req.to_element("12.0").find("Wait") is None
+    assert req.to_element("12.1").findtext("Wait") == "5"
+    pref_12 = req.to_element("12.1").find("Collections/Collection/Options/BodyPreference")
+    assert pref_12 is not None and pref_12.find("Preview") is None
+    pref_14 = req.to_element("14.0").find("Collections/Collection/Options/BodyPreference")
+    assert pref_14.findtext("Preview") == "100"
+    assert req.to_element("2.5").find("Collections/Collection/Options/BodyPreference") is None
+    assert SyncRequest(heartbeat_interval=60).to_element("12.1") == A.Sync()
+    for version in ALL:
+        assert_tags_in_version(req.to_element(version), version)
