@@ -186,6 +186,9 @@ class _Connection:
             _send_rst(self.c_writer)
             self.log(EventKind.RESET, Side.CLIENT, detail="sent by proxy")
             return
+        if self.state == _State.DEAD:  # the proxy stopped while we were connecting
+            _send_fin(self.s_writer)
+            return
         self.log(
             EventKind.UPSTREAM_CONNECTED,
             Side.SERVER,
@@ -391,6 +394,7 @@ class NatProxy:
         self._live: set[_Connection] = set()
         self._handlers: set[asyncio.Task] = set()
         self._scheduler: asyncio.Task | None = None
+        self._stopping = False
 
     # -- public surface --------------------------------------------------------------------
 
@@ -449,16 +453,21 @@ class NatProxy:
         return len(hit)
 
     async def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
         if self._scheduler is not None:
             self._scheduler.cancel()
         if self._server is not None:
             self._server.close()
-        for conn in list(self._live):
-            conn.shutdown()
-        if self._handlers:
-            _, pending = await asyncio.wait(set(self._handlers), timeout=timeout)
-            for task in pending:
-                task.cancel()
+        # Connections accepted just before close() start their handlers later: keep waiting
+        # until none is left (bounded).
+        deadline = time.monotonic() + timeout  # real time: the injected clock may be fake
+        await asyncio.sleep(0)
+        while self._handlers and time.monotonic() < deadline:
+            for conn in list(self._live):
+                conn.shutdown()
+            await asyncio.wait(set(self._handlers), timeout=0.1)
+        for task in list(self._handlers):
+            task.cancel()
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -489,6 +498,9 @@ class NatProxy:
                 next_every += cfg.change_address_every or 0
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._stopping:
+            _send_fin(writer)
+            return
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
@@ -506,6 +518,10 @@ class NatProxy:
         self._live.add(conn)
         try:
             await conn.run()
+        except asyncio.CancelledError:
+            # Only stop() cancels handlers (after its grace time); nothing awaits this task,
+            # and asyncio 3.11 would report the cancellation as an error.
+            pass
         finally:
             conn.state = _State.DEAD
             _send_fin(conn.c_writer)
