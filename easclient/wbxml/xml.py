@@ -4,7 +4,8 @@
 every other namespace of the document once, on the root, with its lower-cased name as prefix
 (``xmlns:airsyncbase="AirSyncBase:"`` … ``<airsyncbase:Body>``), as MS-ASCMD's examples do.
 :func:`from_xml` accepts any namespace style (prefixes, per-element defaults as libwbxml writes
-them, namespace names with or without the trailing colon).
+them, namespace names with or without the trailing colon, in any letter case such as libwbxml's
+``Gal:``).
 
 Values:
 
@@ -39,6 +40,7 @@ _PLACEHOLDER_LOCAL = re.compile(r"_(0x[0-9A-F]{2})")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _WHITESPACE = re.compile(r"\s+")
+_NAMESPACE_BY_LOWER = {ns.lower(): ns for ns in codepages.PAGE_OF_NAMESPACE}
 
 
 def namespace_uri(namespace: str) -> str:
@@ -210,7 +212,10 @@ class _Reader:
             opaque = False
         else:
             if namespace not in codepages.PAGE_OF_NAMESPACE:
-                raise self.fail(f"namespace {uri!r} is not an EAS code page")
+                # other spellings seen in the wild, e.g. libwbxml's "Gal:" for GAL
+                namespace = _NAMESPACE_BY_LOWER.get(namespace.lower(), "")
+                if not namespace:
+                    raise self.fail(f"namespace {uri!r} is not an EAS code page")
             tag = f"{namespace}:{local}"
             known = codepages.BY_NAME.get(tag)
             if known is None:

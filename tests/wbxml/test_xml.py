@@ -188,3 +188,9 @@ def test_to_xml_handles_trees_deeper_than_the_recursion_limit():
     text = to_xml(tree, pretty=False)
     assert text.count("</Sync>") == 3000
     assert from_xml(text, max_depth=5000).findtext("/".join(["Sync"] * 2999 + ["SyncKey"])) == "1"
+
+
+def test_namespace_names_are_matched_without_regard_to_case():
+    # libwbxml writes the GAL page (16) as "Gal:"
+    text = '<Properties xmlns="Search:"><DisplayName xmlns="Gal:">Ann</DisplayName></Properties>'
+    assert from_xml(text) == E("Search:Properties", E("GAL:DisplayName", "Ann"))
