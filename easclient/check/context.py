@@ -18,11 +18,18 @@ class CheckOptions:
     ca_file: str | None = None
     insecure: bool = False
     connect_timeout: float = 5.0
+    request_timeout: float = 60.0
+    profile: str = "iphone"
+    sync_windows: int = 4
     ping_heartbeat: int = 5
+    ping_margin: float = 5.0
+    ping_follow_max: int = 120
     expiry_warn_days: int = 30
     probe_heartbeat: bool = False
-    probe_max: float = 60.0
-    probe_budget: float = 120.0
+    probe_min: int = 60
+    probe_max: int = 1800
+    probe_budget: float = 3600.0
+    probe_lanes: int = 6
 
 
 @dataclass

@@ -142,9 +142,11 @@ def dns_step(ctx: CheckContext) -> Step:
             data=data,
         )
     note = ""
-    if kinds <= {"private", "loopback", "link-local", "cgnat"}:
+    if kinds == {"loopback"}:
+        note = "; this machine only"
+    elif kinds <= {"private", "loopback", "link-local", "cgnat"}:
         note = (
-            " (reachable only from this network or over VPN; devices on mobile data need a "
+            "; reachable only from this network or over VPN (devices on mobile data need a "
             "public address in external DNS)"
         )
     return Step("dns", title, Result.PASS, f"{_describe(found)}{note}", data=data)

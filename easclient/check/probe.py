@@ -124,8 +124,8 @@ class ProbeResult:
         if safe is not None:
             out.append(
                 f"Something on the path drops idle connections after {safe}-"
-                f"{self.shortest_lost} s. Devices must use a heartbeat below {safe} s, or Direct "
-                "Push fails."
+                f"{self.shortest_lost} s. Devices must use a heartbeat of at most {safe} s (less, "
+                "to be safe), or Direct Push fails."
             )
         out.append(
             "Better: raise the idle timeout of the NAT/firewall (and of any reverse proxy) to at "

@@ -25,6 +25,8 @@ def _seconds(step: Step) -> str:
 
 def render_table(report: Report, console: Console) -> None:
     """Print the report: one row per step, then why and how to fix for each warning and failure."""
+    for note in report.notes:
+        console.print(note, highlight=False)
     table = Table(title=f"eas check {report.target}", title_justify="left", expand=False)
     table.add_column("step", no_wrap=True)
     table.add_column("result", no_wrap=True)

@@ -72,6 +72,8 @@ class Report:
     target: str
     steps: list[Step] = field(default_factory=list)
     seconds: float | None = None
+    #: lines that frame the report (e.g. what the demonstration set up)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, step: Step) -> Step:
         self.steps.append(step)
@@ -104,5 +106,6 @@ class Report:
             "verdict": self.verdict.value,
             "ok": self.ok,
             "seconds": None if self.seconds is None else round(self.seconds, 3),
+            "notes": self.notes,
             "steps": [s.to_dict() for s in self.steps],
         }

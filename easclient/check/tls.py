@@ -298,8 +298,29 @@ def tls_step(ctx: CheckContext) -> Step:
     return Step("tls", title, Result.PASS, seen, data=data)
 
 
+def _blocking(ctx: CheckContext, step: Step) -> Step:
+    """Remember a required TLS failure: devices stop there, so the EAS steps are skipped."""
+    if step.result is Result.FAIL and step.required:
+        ctx.facts.setdefault("tls_problem", step.title)
+    return step
+
+
 def tls_trust_step(ctx: CheckContext) -> Step:
     """Does the chain verify against the trust store?"""
+    return _blocking(ctx, _tls_trust(ctx))
+
+
+def tls_name_step(ctx: CheckContext) -> Step:
+    """Is the name (or address) the device used in the certificate? Said in plain words if not."""
+    return _blocking(ctx, _tls_name(ctx))
+
+
+def tls_dates_step(ctx: CheckContext, now: dt.datetime | None = None) -> Step:
+    """Every presented certificate inside its validity; warn when the leaf is close to expiry."""
+    return _blocking(ctx, _tls_dates(ctx, now))
+
+
+def _tls_trust(ctx: CheckContext) -> Step:
     title = "TLS chain trust"
     facts: TlsFacts | None = ctx.facts.get("tls")
     required = not ctx.options.insecure
@@ -364,8 +385,7 @@ def tls_trust_step(ctx: CheckContext) -> Step:
     )
 
 
-def tls_name_step(ctx: CheckContext) -> Step:
-    """Is the name (or address) the device used in the certificate? Said in plain words if not."""
+def _tls_name(ctx: CheckContext) -> Step:
     title = "TLS certificate name"
     facts: TlsFacts | None = ctx.facts.get("tls")
     if facts is None or not facts.chain:
@@ -435,8 +455,7 @@ def tls_name_step(ctx: CheckContext) -> Step:
     )
 
 
-def tls_dates_step(ctx: CheckContext, now: dt.datetime | None = None) -> Step:
-    """Every presented certificate inside its validity; warn when the leaf is close to expiry."""
+def _tls_dates(ctx: CheckContext, now: dt.datetime | None) -> Step:
     title = "TLS certificate dates"
     facts: TlsFacts | None = ctx.facts.get("tls")
     if facts is None or not facts.chain:

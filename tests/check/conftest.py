@@ -104,3 +104,59 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class _OptionsBlocker(socketserver.BaseRequestHandler):
+    """A reverse proxy that answers OPTIONS itself (200, no EAS headers) and relays the rest."""
+
+    def handle(self) -> None:
+        client: socket.socket = self.request
+        client.settimeout(30)
+        head = b""
+        try:
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            if head.startswith(b"OPTIONS "):
+                self.server.blocked += 1  # type: ignore[attr-defined]
+                client.sendall(
+                    b"HTTP/1.1 200 OK\r\nAllow: GET, POST\r\nContent-Length: 0\r\n"
+                    b"Connection: close\r\n\r\n"
+                )
+                return
+            upstream = socket.create_connection(self.server.upstream, timeout=30)  # type: ignore[attr-defined]
+        except OSError:
+            return
+        with upstream:
+            upstream.sendall(head)
+            relay = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+            relay.start()
+            _pump(client, upstream)
+            relay.join(30)
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+@contextmanager
+def options_blocking_proxy(upstream: tuple[str, int]) -> Iterator[_Server]:
+    """A plain-TCP relay to ``upstream`` that swallows OPTIONS requests (stopped on exit)."""
+    server = _Server(("127.0.0.1", 0), _OptionsBlocker)
+    server.upstream = upstream  # type: ignore[attr-defined]
+    server.blocked = 0  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

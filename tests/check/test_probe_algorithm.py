@@ -61,7 +61,7 @@ def test_finds_the_idle_timeout_within_promise(timeout: float, mode: PingOutcome
     # the first round ran in parallel lanes, the bisection in lane 0 only
     assert {lane for _, lane in path.calls[:6]} == set(range(6))
     assert all(lane == 0 for _, lane in path.calls[6:])
-    assert "below" in result.advice()[0]
+    assert "at most" in result.advice()[0]
 
 
 def test_nothing_lost_reports_the_maximum_and_stops_after_one_round() -> None:

@@ -1,0 +1,67 @@
+"""The device a check drives: the project's own client (`easclient.client`), set up for one
+target and options — pinned to the ``--resolve`` address when given, with fresh in-memory state.
+
+A check is a new device each run only in its state: the DeviceId is stable per user and host,
+so repeated checks do not leave a trail of device partnerships on the server.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+
+from .context import CheckOptions
+from .pinning import check_transport
+from .target import CheckError, Target
+
+
+def _verify(options: CheckOptions) -> ssl.SSLContext | bool:
+    if options.insecure:
+        return False
+    if options.ca_file:
+        try:
+            return ssl.create_default_context(cafile=options.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise CheckError(f"cannot load --ca-file {options.ca_file!r}: {exc}") from None
+    return True
+
+
+class CheckDevice:
+    """One client (transport + state + EasClient). Close it when done.
+
+    SQLite state belongs to the thread that made it: build and use a device in one thread.
+    """
+
+    def __init__(
+        self, target: Target, options: CheckOptions, *, seed: str = "eas-check", version=None
+    ) -> None:
+        self.profile = get_profile(options.profile)
+        pins = {target.host: target.pinned} if target.pinned else {}
+        verify = _verify(options)
+        auth = BasicAuth(options.user, options.password or "") if options.user else None
+        self.transport = HttpxTransport(
+            target.base_url,
+            auth=auth,
+            verify=verify is not False,
+            ca_file=None if options.insecure else options.ca_file,
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.request_timeout,
+            transport=check_transport(verify, pins),
+        )
+        self.state = DeviceState(":memory:")
+        who = f"{options.user or 'anonymous'}@{target.host}"
+        self.client = EasClient(
+            self.transport,
+            user=options.user or "",
+            profile=self.profile,
+            device_id=self.profile.device_id(f"{seed}:{who}"),
+            state=self.state,
+            version=version,
+            ping_margin=options.ping_margin,
+            max_windows=options.sync_windows,
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+        self.state.close()

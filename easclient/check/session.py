@@ -1,0 +1,48 @@
+"""One whole check: the network steps, the EAS steps, and the optional heartbeat probe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from easclient.protocol import EasHTTPError, OptionsBlocked, VersionError
+
+from .context import CheckContext, CheckOptions
+from .device import CheckDevice
+from .eas_steps import EAS_STEPS, FALLBACK_VERSION, close_device
+from .probe_step import probe_step
+from .report import Report
+from .runner import NETWORK_STEPS, run_steps
+from .target import Target
+
+
+def check_url(
+    target: Target,
+    options: CheckOptions,
+    *,
+    resolver: Callable[[str, int], list[str]] | None = None,
+    report: Report | None = None,
+) -> Report:
+    """Check ``target`` from here, as a device would reach it."""
+    ctx = CheckContext(target, options, resolver=resolver)
+    steps = [*NETWORK_STEPS, *EAS_STEPS]
+    if options.probe_heartbeat:
+        steps.append(probe_step)
+    try:
+        return run_steps(ctx, steps, report)
+    finally:
+        close_device(ctx)
+
+
+def protocol_version(target: Target, options: CheckOptions) -> str:
+    """The version to use: from OPTIONS, or the fallback when a proxy blocks OPTIONS."""
+    device = CheckDevice(target, options)
+    try:
+        return device.client.version
+    except (OptionsBlocked, VersionError):
+        return FALLBACK_VERSION
+    except EasHTTPError as exc:
+        if exc.status_code in (403, 405, 501):
+            return FALLBACK_VERSION
+        raise
+    finally:
+        device.close()

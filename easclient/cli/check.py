@@ -1,0 +1,139 @@
+"""`eas check [URL]`: the through-the-firewall report (DNS, TCP, TLS, then EAS itself).
+
+With no URL it is the project's demonstration: a mock server behind a userspace NAT whose idle
+timeout is shorter than the Ping heartbeat, checked end to end, NAT finding included.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from easclient.check import (
+    CheckOptions,
+    Report,
+    parse_target,
+    render_table,
+    to_json,
+    to_junit,
+)
+from easclient.cli import fail
+
+
+def password_from(user: str | None, password_env: str | None) -> str | None:
+    """From ``--password-env VAR``, else EAS_PASSWORD, else a prompt (never the command line)."""
+    if user is None:
+        return None
+    if password_env:
+        value = os.environ.get(password_env)
+        if value is None:
+            raise fail(f"--password-env {password_env}: that environment variable is not set")
+        return value
+    if "EAS_PASSWORD" in os.environ:
+        return os.environ["EAS_PASSWORD"]
+    if not sys.stdin.isatty():
+        raise fail("no password: set EAS_PASSWORD or use --password-env VAR")
+    return getpass.getpass(f"password for {user}: ")
+
+
+def _emit(report: Report, as_json: bool, junit: Path | None) -> None:
+    if junit is not None:
+        try:
+            junit.write_text(to_junit(report), encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write --junit {junit}: {exc.strerror or exc}") from None
+    if as_json:
+        typer.echo(to_json(report))
+    else:
+        render_table(report, Console(highlight=False, soft_wrap=False))
+
+
+def check(
+    url: Annotated[
+        str | None,
+        typer.Argument(
+            help="The server, e.g. https://mail.example.com (the EAS path is implied). "
+            "Without it: the demonstration against a mock server behind a simulated NAT."
+        ),
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Account to sign in as.")] = None,
+    password_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of an environment variable holding the password (default: "
+            "EAS_PASSWORD, else a prompt)."
+        ),
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option(help="Trust this CA (PEM) instead of the system store.")
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            help="INSECURE: do not require a trusted, matching certificate "
+            "(the findings are still reported)."
+        ),
+    ] = False,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="HOST:ADDR: connect to ADDR for HOST (a device's cached DNS); "
+            "SNI and Host still name HOST."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML to this file.")] = None,
+    ping_heartbeat: Annotated[
+        int, typer.Option(min=1, help="Heartbeat of the short Ping, seconds.")
+    ] = 5,
+    probe_heartbeat: Annotated[
+        bool, typer.Option(help="Also probe the longest heartbeat the path keeps alive.")
+    ] = False,
+    probe_min: Annotated[int, typer.Option(min=1, help="Shortest heartbeat to probe.")] = 60,
+    probe_max: Annotated[int, typer.Option(min=1, help="Longest heartbeat to probe.")] = 1800,
+    probe_budget: Annotated[
+        float, typer.Option(min=1, help="Time limit for the probe, seconds.")
+    ] = 3600,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Connect timeout per attempt, seconds.")
+    ] = 5.0,
+) -> None:
+    """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
+    from easclient.check.demo import run_demo
+    from easclient.check.session import check_url
+
+    if ca_file is not None and not ca_file.is_file():
+        raise fail(f"--ca-file {ca_file}: no such file")
+    options = CheckOptions(
+        user=user,
+        ca_file=str(ca_file) if ca_file else None,
+        insecure=insecure,
+        connect_timeout=timeout,
+        ping_heartbeat=ping_heartbeat,
+        probe_heartbeat=probe_heartbeat,
+        probe_min=probe_min,
+        probe_max=probe_max,
+        probe_budget=probe_budget,
+    )
+    if url is None:
+        if user or resolve or ca_file:
+            raise fail(
+                "--user, --resolve and --ca-file need a URL (the demonstration makes its own)"
+            )
+        report = run_demo(options)
+    else:
+        target = parse_target(url, resolve)
+        options.password = password_from(user, password_env)
+        report = check_url(target, options)
+    _emit(report, as_json, junit)
+    raise typer.Exit(report.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

@@ -1,0 +1,89 @@
+"""`eas heartbeat-probe URL`: the longest Ping heartbeat the path to the server keeps alive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from easclient.check import CheckOptions, parse_target
+from easclient.cli import fail
+from easclient.cli.check import password_from
+
+
+def heartbeat_probe(
+    url: Annotated[str, typer.Argument(help="The server, e.g. https://mail.example.com.")],
+    user: Annotated[str, typer.Option("--user", "-u", help="Account to sign in as.")],
+    password_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of an environment variable holding the password (default: "
+            "EAS_PASSWORD, else a prompt)."
+        ),
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option(help="Trust this CA (PEM) instead of the system store.")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option(help="INSECURE: do not verify the server's certificate.")
+    ] = False,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(help="HOST:ADDR: connect to ADDR for HOST (a device's cached DNS)."),
+    ] = None,
+    min_heartbeat: Annotated[
+        int, typer.Option("--min", min=1, help="Shortest heartbeat to try, seconds.")
+    ] = 60,
+    max_heartbeat: Annotated[
+        int, typer.Option("--max", min=1, help="Longest heartbeat to try, seconds.")
+    ] = 1800,
+    lanes: Annotated[
+        int, typer.Option(min=1, max=32, help="Parallel Pings in the first round.")
+    ] = 6,
+    budget: Annotated[float, typer.Option(min=1, help="Time limit, seconds.")] = 3600,
+    margin: Annotated[
+        float, typer.Option(min=0.5, help="Wait beyond the heartbeat before calling it lost.")
+    ] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Find the longest Ping heartbeat that survives the path: parallel Pings, then bisection."""
+    from easclient.check.probe_step import run_probe
+    from easclient.check.session import protocol_version
+
+    if max_heartbeat < min_heartbeat:
+        raise fail(f"--max {max_heartbeat} is below --min {min_heartbeat}")
+    if ca_file is not None and not ca_file.is_file():
+        raise fail(f"--ca-file {ca_file}: no such file")
+    target = parse_target(url, resolve)
+    options = CheckOptions(
+        user=user,
+        password=password_from(user, password_env),
+        ca_file=str(ca_file) if ca_file else None,
+        insecure=insecure,
+        ping_margin=margin,
+        probe_min=min_heartbeat,
+        probe_max=max_heartbeat,
+        probe_lanes=lanes,
+        probe_budget=budget,
+    )
+    result = run_probe(target, options, protocol_version(target, options))
+    if as_json:
+        doc = {"target": target.url, **result.to_dict()}
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        typer.echo(result.summary())
+        for sample in result.samples:
+            typer.echo(
+                f"  heartbeat {sample.heartbeat:>5} s: {sample.outcome.value} after "
+                f"{sample.seconds:.1f} s"
+            )
+        for line in result.advice():
+            typer.echo(f"- {line}")
+        typer.echo(f"probe took {result.seconds:.0f} s")
+    raise typer.Exit(1 if result.error else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("heartbeat-probe")(heartbeat_probe)
