@@ -58,11 +58,13 @@ class FetchRequest:
             *([A.MIMESupport(int(self.mime_support))] if self.mime_support is not None else []),
             *(p.to_element(version) for p in self.body_preferences),
         ]
+        # The order of MS-ASCMD 2.2.3.67.1 and its examples (4.10): Store, LongId,
+        # CollectionId, ServerId, FileReference, Options.
         return IO.Fetch(
             IO.Store(self.store),
+            None if self.long_id is None else Element("Search:LongId", self.long_id),
             None if self.collection_id is None else A.CollectionId(self.collection_id),
             None if self.server_id is None else A.ServerId(self.server_id),
-            None if self.long_id is None else Element("Search:LongId", self.long_id),
             None if self.file_reference is None else ASB.FileReference(self.file_reference),
             IO.Options(*options) if options else None,
         )
