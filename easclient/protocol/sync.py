@@ -295,7 +295,7 @@ class SyncCollectionRequest:
             A.CollectionId(self.collection_id),
             self.supported,
             _opt("DeletesAsMoves", self.deletes_as_moves),
-            _opt("GetChanges", self.get_changes),
+            _get_changes_element(self.get_changes),
             _opt("WindowSize", self.window_size),
             _opt("ConversationMode", self.conversation_mode),
             *(o.to_element(version) for o in self.options),
@@ -320,6 +320,13 @@ class SyncCollectionRequest:
             class_=class_,
             supported=el.find("AirSync:Supported"),
         )
+
+
+def _get_changes_element(value: bool | None) -> Element | None:
+    # True is written as an empty element, the form every version's examples use; False as 0.
+    if value is None:
+        return None
+    return A.GetChanges() if value else A.GetChanges("0")
 
 
 def _get_changes(el: Element) -> bool | None:
