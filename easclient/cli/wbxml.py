@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from easclient.cli import fail
@@ -17,7 +17,7 @@ FileArg = Annotated[str, typer.Argument(help="Input file, or - for standard inpu
 def _read(name: str) -> bytes:
     try:
         if name == "-":
-            return click.get_binary_stream("stdin").read()
+            return sys.stdin.buffer.read()
         return Path(name).read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {name}: {exc.strerror or exc}") from None
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
             raise fail(f"{file}: {exc}") from None
         try:
             if output == "-":
-                stream = click.get_binary_stream("stdout")
+                stream = sys.stdout.buffer
                 stream.write(wbxml)
                 stream.flush()
             else:
