@@ -35,7 +35,7 @@ from easclient.protocol.options import options_headers
 from easclient.protocol.status import CommonStatus
 from easclient.protocol.versions import version_at_least
 
-from . import cmd_account, cmd_push, cmd_sync
+from . import cmd_account, cmd_items, cmd_push, cmd_sync
 from .context import Answer, Context, StatusAnswer, status_element
 from .faults import Fault, corrupt_wbxml
 from .state import MockState
@@ -48,22 +48,16 @@ Handler = Callable[[Context], Awaitable[Answer]]
 
 
 def _handlers() -> dict[str, Handler]:
-    table: dict[str, Handler] = {
+    return {
         "Provision": cmd_account.handle_provision,
         "FolderSync": cmd_account.handle_folder_sync,
         "Settings": cmd_account.handle_settings,
         "Sync": cmd_sync.handle_sync,
         "GetItemEstimate": cmd_sync.handle_get_item_estimate,
         "Ping": cmd_push.handle_ping,
+        "ItemOperations": cmd_items.handle_item_operations,
+        "SendMail": cmd_items.handle_send_mail,
     }
-    try:
-        from . import cmd_items
-
-        table["ItemOperations"] = cmd_items.handle_item_operations
-        table["SendMail"] = cmd_items.handle_send_mail
-    except ImportError:  # the protocol modules they need have not landed yet
-        pass
-    return table
 
 
 #: Commands a body is optional for (an empty Ping / empty Sync reuse cached values).
@@ -197,8 +191,7 @@ class EasEndpoint:
     def _options_headers(self) -> dict[str, str]:
         h = options_headers(
             self.state.config.versions,
-            ["Sync", "SendMail", "FolderSync", "GetItemEstimate", "Ping", "Provision", "Settings"]
-            + [c for c in ("ItemOperations",) if c in self.handlers],
+            list(self.handlers),
             self.state.personality.server_version,
         )
         h.pop("MS-Server-ActiveSync", None)  # _base_headers adds it

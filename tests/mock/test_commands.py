@@ -256,3 +256,94 @@ def test_settings(eas_mock_server):
     resp = dev.call("Settings", req, SettingsResponse)
     assert resp.status == 1 and resp.device_information_status == 1
     assert resp.user_information.accounts[0].primary_smtp_address == "alice@example.test"
+
+
+def _fetch(dev, server_id, multipart=False, body_type=2):
+    from easclient.protocol.itemoperations import (
+        FetchRequest,
+        ItemOperationsRequest,
+        parse_itemoperations_body,
+    )
+
+    req = ItemOperationsRequest(
+        (FetchRequest("2", server_id, body_preferences=(BodyPreference(body_type),)),)
+    )
+    resp = dev.post("ItemOperations", req.to_element(dev.version), accept_multipart=multipart)
+    assert resp.status_code == 200
+    return resp, parse_itemoperations_body(resp.content, resp.headers.get("Content-Type"))
+
+
+def test_item_operations_fetch_plain_and_multipart(eas_mock_server):
+    dev = ready_device(eas_mock_server)
+    _, adds = dev.sync_all()
+    sid = adds[0].server_id
+    resp, result = _fetch(dev, sid)
+    fetched = result.fetches[0]
+    assert fetched.status == 1 and fetched.item.subject == adds[0].application_data.subject
+    assert fetched.item.body.data.startswith("<html>")
+    resp, result = _fetch(dev, sid, multipart=True)
+    assert resp.headers["Content-Type"] == "application/vnd.ms-sync.multipart"
+    body = result.fetches[0].body_content(result.parts)
+    assert body.decode() == fetched.item.body.data
+    _, missing = _fetch(dev, "2:99999")
+    assert missing.fetches[0].status == 6  # ObjectNotFound
+
+
+def _mime(to: str, subject: str) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "alice@example.test"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content("hello there")
+    return msg.as_bytes()
+
+
+def test_send_mail_delivers_locally_and_wakes_the_recipients_ping(eas_mock_server):
+    import threading
+    import time
+
+    from easclient.protocol.ping import PingFolder, PingRequest, PingResponse
+    from easclient.protocol.sendmail import SendMailRequest
+
+    alice = ready_device(eas_mock_server, 0)
+    bob = ready_device(eas_mock_server, 1)
+    bob_key, _ = bob.sync_all()
+    answers = []
+
+    def bob_pings():
+        resp = bob.post("Ping", PingRequest(30, (PingFolder("2"),)).to_element())
+        answers.append(PingResponse.from_element(wbxml.decode(resp.content)))
+
+    thread = threading.Thread(target=bob_pings)
+    thread.start()
+    for _ in range(100):
+        if eas_mock_server.control.stats()["parked_pings"]:
+            break
+        time.sleep(0.02)
+    request = SendMailRequest(_mime("Bob <bob@example.test>", "lunch?"), "c1", True)
+    resp = alice.post("SendMail", request.to_element())
+    assert resp.status_code == 200 and resp.content == b""
+    thread.join(5)
+    assert answers and answers[0].folders == ("2",)
+    new = bob.sync("2", bob_key).collections[0].commands
+    assert [c.application_data.subject for c in new] == ["lunch?"]
+    _, sent = alice.sync_all("5")
+    assert "lunch?" in {c.application_data.subject for c in sent}
+
+
+def test_send_mail_errors_and_legacy_form(eas_mock_server):
+    from easclient.protocol.sendmail import SendMailRequest
+
+    alice = ready_device(eas_mock_server, 0)
+    no_rcpt = SendMailRequest(b"Subject: x\r\n\r\nbody", "c2")
+    resp = alice.post("SendMail", no_rcpt.to_element())
+    assert wbxml.decode(resp.content).findtext("Status") == "119"
+    old = ready_device(eas_mock_server, 1, device_id="old", version="12.1")
+    request = SendMailRequest(_mime("alice@example.test", "from 12.1"), save_in_sent_items=False)
+    body, params = request.body_and_params("12.1")
+    resp = old.post("SendMail", body, extra_params=params)
+    assert resp.status_code == 200
+    _, adds = alice.sync_all()
+    assert "from 12.1" in {a.application_data.subject for a in adds}
