@@ -16,6 +16,7 @@ from enum import IntEnum
 from easclient.wbxml import Element, ns
 
 from ._elements import code_of, opt_bool, opt_int, opt_text, to_bool, to_int, version_at_least
+from .errors import ProtocolError
 
 EM = ns("Email")
 ASB = ns("AirSyncBase")
@@ -127,7 +128,9 @@ class Attachment:
     """One attachment (AirSyncBase:Attachment, MS-ASAIRS 2.2.2.7; Email:Attachment at 2.5).
 
     ``file_reference`` is what ItemOperations Fetch (or GetAttachment at 2.5 to 12.x) takes to
-    download it; at 2.5 it travels as ``Email:AttName``.
+    download it; at 2.5 it travels as ``Email:AttName``. ``client_id`` (16.0+) appears in the
+    server's answer to a client that added the attachment (:class:`AttachmentAdd`): it links the
+    client's temporary id to the new ``file_reference`` (MS-ASAIRS 2.2.2.14).
     """
 
     display_name: str | None = None
@@ -136,6 +139,7 @@ class Attachment:
     estimated_data_size: int | None = None
     content_id: str | None = None
     is_inline: bool | None = None
+    client_id: str | None = None
 
     def to_element(self, version: str = "14.1") -> Element:
         if not version_at_least(version, "12.0"):
@@ -154,6 +158,9 @@ class Attachment:
             else ASB.EstimatedDataSize(self.estimated_data_size),
             None if self.content_id is None else ASB.ContentId(self.content_id),
             None if self.is_inline is None else ASB.IsInline(self.is_inline),
+            None
+            if self.client_id is None or not version_at_least(version, "16.0")
+            else ASB.ClientId(self.client_id),
         )
 
     @classmethod
@@ -173,6 +180,60 @@ class Attachment:
             method=None if method is None else code_of(AttachmentMethod, method),
             estimated_data_size=opt_int(el, "AirSyncBase:EstimatedDataSize"),
             content_id=opt_text(el, "AirSyncBase:ContentId"),
+            is_inline=opt_bool(el, "AirSyncBase:IsInline"),
+            client_id=opt_text(el, "AirSyncBase:ClientId"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentAdd:
+    """An attachment the client adds to a draft or calendar item (AirSyncBase:Add in a Sync
+    request's Attachments, MS-ASAIRS 2.2.2.2; 16.0+). ``content`` is the file, sent as opaque
+    data (AirSyncBase:Content); the server answers with the ``client_id`` and a FileReference.
+    """
+
+    client_id: str
+    content: bytes
+    display_name: str | None = None
+    method: AttachmentMethod | int = AttachmentMethod.NormalAttachment
+    content_type: str | None = None
+    content_id: str | None = None
+    content_location: str | None = None
+    is_inline: bool | None = None
+
+    def to_element(self, version: str = "16.0") -> Element:
+        return ASB.Add(
+            ASB.ClientId(self.client_id),
+            ASB.Method(int(self.method)),
+            ASB.Content(bytes(self.content)),
+            None if self.display_name is None else ASB.DisplayName(self.display_name),
+            None if self.content_type is None else ASB.ContentType(self.content_type),
+            None if self.content_id is None else ASB.ContentId(self.content_id),
+            None if self.content_location is None else ASB.ContentLocation(self.content_location),
+            None if self.is_inline is None else ASB.IsInline(self.is_inline),
+        )
+
+    @classmethod
+    def from_element(cls, el: Element) -> AttachmentAdd:
+        content = el.find("AirSyncBase:Content")
+        # An empty file is an empty Content element (the tree normalises b"" to None).
+        data = None if content is None else (content.text or b"")
+        method = opt_int(el, "AirSyncBase:Method")
+        client_id = el.findtext("AirSyncBase:ClientId")
+        if not client_id or data is None:
+            raise ProtocolError(
+                "AirSyncBase:Add needs a ClientId and Content", element=el.tag, value=client_id
+            )
+        return cls(
+            client_id=client_id,
+            content=data.encode("utf-8") if isinstance(data, str) else data,
+            display_name=opt_text(el, "AirSyncBase:DisplayName"),
+            method=AttachmentMethod.NormalAttachment
+            if method is None
+            else code_of(AttachmentMethod, method),
+            content_type=opt_text(el, "AirSyncBase:ContentType"),
+            content_id=opt_text(el, "AirSyncBase:ContentId"),
+            content_location=opt_text(el, "AirSyncBase:ContentLocation"),
             is_inline=opt_bool(el, "AirSyncBase:IsInline"),
         )
 
@@ -197,7 +258,9 @@ class Email:
     Address fields (``to``, ``cc``, ``from_``, ``reply_to``) are the header text as the server
     sends it (RFC 5322 address lists). ``date_received`` is the spec's UTC datetime text, e.g.
     ``2009-11-12T00:45:06.000Z`` (MS-ASDTYPE 2.3). ``native_body_type`` (AirSyncBase, 12.0+) is
-    the body type the item is stored in.
+    the body type the item is stored in. ``attachment_adds`` and ``attachment_deletes``
+    (FileReferences) are what a client sends when it changes a draft's attachments (16.0+;
+    MS-ASAIRS 2.2.2.2 and 2.2.2.21); older versions leave them out.
     """
 
     subject: str | None = None
@@ -215,6 +278,8 @@ class Email:
     body: Body | None = None
     attachments: tuple[Attachment, ...] = field(default=())
     native_body_type: BodyType | int | None = None
+    attachment_adds: tuple[AttachmentAdd, ...] = ()
+    attachment_deletes: tuple[str, ...] = ()
 
     def to_element(self, version: str = "14.1") -> Element:
         """``AirSync:ApplicationData`` holding this mail in the form ``version`` uses."""
@@ -232,9 +297,13 @@ class Email:
             out.append(EM.Importance(int(self.importance)))
         if self.read is not None:
             out.append(EM.Read(self.read))
-        if self.attachments:
+        changes: list[Element] = []
+        if version_at_least(version, "16.0"):  # drafts and their attachments: 16.0+
+            changes.extend(a.to_element(version) for a in self.attachment_adds)
+            changes.extend(ASB.Delete(ASB.FileReference(ref)) for ref in self.attachment_deletes)
+        if self.attachments or changes:
             wrap = ASB.Attachments if modern else EM.Attachments
-            out.append(wrap(*(a.to_element(version) for a in self.attachments)))
+            out.append(wrap(*(a.to_element(version) for a in self.attachments), *changes))
         if self.body is not None:
             if modern:
                 out.append(self.body.to_element(version))
@@ -273,6 +342,13 @@ class Email:
             values["attachments"] = tuple(
                 Attachment.from_element(a) for a in attachments if a.name == "Attachment"
             )
+            values["attachment_adds"] = tuple(
+                AttachmentAdd.from_element(a) for a in attachments.findall("AirSyncBase:Add")
+            )
+            values["attachment_deletes"] = tuple(
+                a.findtext("AirSyncBase:FileReference") or ""
+                for a in attachments.findall("AirSyncBase:Delete")
+            )
         native = el.findtext("AirSyncBase:NativeBodyType")
         if native is not None:
             values["native_body_type"] = code_of(
@@ -293,6 +369,7 @@ def looks_like_email(app: Element) -> bool:
 
 __all__ = [
     "Attachment",
+    "AttachmentAdd",
     "AttachmentMethod",
     "Body",
     "BodyType",

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from easclient.protocol.email import (
     Attachment,
+    AttachmentAdd,
     AttachmentMethod,
     Body,
     BodyType,
@@ -177,6 +178,18 @@ attachments = st.builds(
     estimated_data_size=_size,
     content_id=_opt_text,
     is_inline=st.none() | st.booleans(),
+    client_id=_opt_text,
+)
+attachment_adds = st.builds(
+    AttachmentAdd,
+    client_id=_text,
+    content=st.binary(max_size=64),
+    display_name=_opt_text,
+    method=st.sampled_from(list(AttachmentMethod)),
+    content_type=_opt_text,
+    content_id=_opt_text,
+    content_location=_opt_text,
+    is_inline=st.none() | st.booleans(),
 )
 emails = st.builds(
     Email,
@@ -195,7 +208,24 @@ emails = st.builds(
     body=st.none() | bodies,
     attachments=st.lists(attachments, max_size=3).map(tuple),
     native_body_type=st.none() | st.sampled_from(list(BodyType)),
+    attachment_adds=st.lists(attachment_adds, max_size=2).map(tuple),
+    attachment_deletes=st.lists(_text, max_size=2).map(tuple),
 )
+
+
+def _as_before_16(mail: Email, version: str) -> Email:
+    """What survives a version before 16.0: no draft attachment changes, no ClientIds
+    (and no Preview before 14.0)."""
+    body = mail.body
+    if body is not None and version in ("12.0", "12.1"):
+        body = dataclasses.replace(body, preview=None)
+    return dataclasses.replace(
+        mail,
+        body=body,
+        attachments=tuple(dataclasses.replace(a, client_id=None) for a in mail.attachments),
+        attachment_adds=(),
+        attachment_deletes=(),
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -207,11 +237,7 @@ def test_round_trip_property_16_1(mail: Email) -> None:
 @settings(max_examples=100, deadline=None)
 @given(emails, st.sampled_from(["12.0", "12.1"]))
 def test_round_trip_property_12(mail: Email, version: str) -> None:
-    # 12.x has no Preview; everything else survives.
-    expected = mail
-    if mail.body is not None:
-        expected = dataclasses.replace(mail, body=dataclasses.replace(mail.body, preview=None))
-    assert Email.from_element(mail.to_element(version)) == expected
+    assert Email.from_element(mail.to_element(version)) == _as_before_16(mail, version)
 
 
 def test_legacy_body_golden_bytes() -> None:
@@ -235,4 +261,32 @@ def test_legacy_body_golden_bytes() -> None:
 def test_round_trip_through_the_codec(mail: Email, version: str) -> None:
     # The whole path: tree -> WBXML bytes -> tree -> Email, strings and sizes intact.
     data = encode(mail.to_element(version), version=version, strict=True)
-    assert Email.from_element(decode(data)) == mail
+    expected = mail if version in ("16.0", "16.1") else _as_before_16(mail, version)
+    assert Email.from_element(decode(data)) == expected
+
+
+def test_draft_attachment_changes_16_0() -> None:
+    # MS-ASAIRS 2.2.2.2 / 2.2.2.21: a client adds one attachment and removes another (16.0+).
+    draft = Email(
+        subject="Draft",
+        body=Body(BodyType.PlainText, "see attached"),
+        attachment_adds=(AttachmentAdd("att-1", b"\x00PNG", "a.png", content_type="image/png"),),
+        attachment_deletes=("5%3a9%3a0",),
+    )
+    el = draft.to_element("16.0")
+    assert_tags_in_version(el, "16.0")
+    atts = el.find("AirSyncBase:Attachments")
+    assert [c.name for c in atts] == ["Add", "Delete"]
+    assert atts.find("Add/Content").text == b"\x00PNG"
+    assert Email.from_element(el) == draft
+    assert Email.from_element(decode(encode(el, version="16.0", strict=True))) == draft
+    assert draft.to_element("14.1").find("AirSyncBase:Attachments") is None
+    # The server's answer links the client's id to the new FileReference.
+    answer = Email(attachments=(Attachment("a.png", "5%3a1%3a0", client_id="att-1"),))
+    assert Email.from_element(answer.to_element("16.1")) == answer
+
+
+def test_attachment_add_needs_client_id_and_content() -> None:
+    app = A.ApplicationData(ASB.Attachments(ASB.Add(ASB.DisplayName("x"))))
+    with pytest.raises(ProtocolError, match="ClientId and Content"):
+        Email.from_element(app)

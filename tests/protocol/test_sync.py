@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from easclient.protocol.email import Body, BodyType, Email
+from easclient.protocol.email import Attachment, AttachmentAdd, Body, BodyType, Email
 from easclient.protocol.errors import ProtocolError
 from easclient.protocol.status import CommonStatus, SyncStatus
 from easclient.protocol.sync import (
@@ -455,3 +455,35 @@ def test_elements_a_version_lacks_are_left_out() -> None:
     assert SyncRequest(heartbeat_interval=60).to_element("12.1") == A.Sync()
     for version in ALL:
         assert_tags_in_version(req.to_element(version), version)
+
+
+def test_draft_add_and_its_answer_16_0() -> None:
+    # 16.0: a client adds a draft with an attachment to Drafts; the server's Responses/Add
+    # gives the item's ServerId and links the attachment's ClientId to its FileReference.
+    draft = Email(
+        subject="Draft",
+        to="b@x.test",
+        body=Body(BodyType.PlainText, "hello"),
+        attachment_adds=(AttachmentAdd("a1", b"file bytes", "f.txt"),),
+    )
+    req = SyncRequest((SyncCollectionRequest("7", "3", commands=(ClientAdd("d1", draft),)),))
+    el = req.to_element("16.0")
+    assert_tags_in_version(el, "16.0")
+    assert SyncRequest.from_element(decode(encode(el, version="16.0", strict=True))) == req
+    answer = SyncResponse(
+        (
+            SyncCollectionResponse(
+                "3", SyncStatus.Success, "8",
+                responses=(
+                    SyncItemResponse(
+                        "Add", SyncStatus.Success, "3:1", "d1",
+                        application_data=Email(
+                            attachments=(Attachment("f.txt", "3%3a1%3a0", client_id="a1"),)
+                        ),
+                    ),
+                ),
+            ),
+        )
+    )  # fmt: skip
+    data = encode(answer.to_element("16.0"), version="16.0", strict=True)
+    assert SyncResponse.from_element(decode(data)) == answer
