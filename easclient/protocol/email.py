@@ -23,7 +23,7 @@ ASB = ns("AirSyncBase")
 
 
 class BodyType(IntEnum):
-    """AirSyncBase:Type of a body (MS-ASAIRS 2.2.2.22.1)."""
+    """AirSyncBase:Type of a body (MS-ASAIRS, Type in Body)."""
 
     PlainText = 1
     HTML = 2
@@ -32,7 +32,7 @@ class BodyType(IntEnum):
 
 
 class Importance(IntEnum):
-    """Email:Importance (MS-ASEMAIL 2.2.2.38)."""
+    """Email:Importance (MS-ASEMAIL, Importance element)."""
 
     Low = 0
     Normal = 1
@@ -40,7 +40,7 @@ class Importance(IntEnum):
 
 
 class AttachmentMethod(IntEnum):
-    """AirSyncBase:Method / Email:AttMethod (MS-ASAIRS 2.2.2.31)."""
+    """AirSyncBase:Method / Email:AttMethod (MS-ASAIRS, Method element)."""
 
     NormalAttachment = 1
     EmbeddedMessage = 5

@@ -36,7 +36,7 @@ MAILBOX = "Mailbox"
 class FetchRequest:
     """One ``Fetch`` (MS-ASCMD 2.2.3.67.1): an item, or an attachment by ``file_reference``.
 
-    ``range`` ("0-1023") asks for part of the data (MS-ASCMD 2.2.3.145).
+    ``range`` ("0-1023") asks for part of the data (MS-ASCMD 2.2.3.143.2).
     """
 
     collection_id: str | None = None
@@ -135,7 +135,7 @@ _ATTACHMENT_TAGS = {
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    """One ``Fetch`` of the response (MS-ASCMD 2.2.3.67.2).
+    """One ``Fetch`` of the response (MS-ASCMD 2.2.3.67.1).
 
     For an item: ``item`` is an :class:`Email` for mail, else the raw ``Properties`` element.
     For an attachment or document: ``content_type``, and ``data`` (decoded from base64) or

@@ -6,7 +6,7 @@ Two forms, by protocol version:
   resend is recognised), optional ``AccountId`` (14.1+), ``SaveInSentItems`` (an empty element:
   present means save) and ``Mime``, the RFC 5322 message as opaque bytes;
 - 12.1 and earlier: the raw message is the request body (``Content-Type: message/rfc822``) and
-  the query parameter ``SaveInSent=T`` asks to keep a copy (MS-ASHTTP 2.2.1.1.1.2.5).
+  the query parameter ``SaveInSent=T`` asks to keep a copy (MS-ASHTTP command parameters).
 
 Success is an empty response body; a failure is ``ComposeMail:SendMail`` with a ``Status``,
 whose codes are the global ones (MS-ASCMD 2.2.3.177.16, e.g. 118 MessagePreviouslySent,

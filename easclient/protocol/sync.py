@@ -52,7 +52,7 @@ ApplicationData = Email | Element
 
 
 class FilterType(IntEnum):
-    """AirSync:FilterType: how far back to sync (MS-ASCMD 2.2.3.71.3)."""
+    """AirSync:FilterType: how far back to sync (MS-ASCMD, FilterType in Sync)."""
 
     NoFilter = 0
     OneDay = 1
@@ -66,14 +66,14 @@ class FilterType(IntEnum):
 
 
 class Conflict(IntEnum):
-    """AirSync:Conflict: which side wins a conflicting change (MS-ASCMD 2.2.3.34)."""
+    """AirSync:Conflict: which side wins a conflicting change (MS-ASCMD, Conflict element)."""
 
     ClientWins = 0
     ServerWins = 1
 
 
 class MIMESupport(IntEnum):
-    """AirSync:MIMESupport (MS-ASCMD 2.2.3.101)."""
+    """AirSync:MIMESupport (MS-ASCMD, MIMESupport in Sync)."""
 
     Never = 0
     SMIMEOnly = 1
@@ -110,7 +110,7 @@ def _opt(name: str, value: object) -> Element | None:
 
 @dataclass(frozen=True, slots=True)
 class BodyPreference:
-    """AirSyncBase:BodyPreference (MS-ASAIRS 2.2.2.8): the body form and size the client wants.
+    """AirSyncBase:BodyPreference (MS-ASAIRS 2.2.2.12): the body form and size the client wants.
 
     ``preview`` (14.0+) asks for a plain-text preview of that many characters.
     """
@@ -190,7 +190,7 @@ class SyncOptions:
 
 @dataclass(frozen=True, slots=True)
 class ClientAdd:
-    """A client Add (MS-ASCMD 2.2.3.7.5): a new item with a client-chosen ``client_id``."""
+    """A client Add (MS-ASCMD 2.2.3.7.2): a new item with a client-chosen ``client_id``."""
 
     client_id: str
     application_data: ApplicationData
@@ -206,7 +206,7 @@ class ClientAdd:
 
 @dataclass(frozen=True, slots=True)
 class ClientChange:
-    """A client Change (MS-ASCMD 2.2.3.24.2): new values for some fields of ``server_id``."""
+    """A client Change (MS-ASCMD 2.2.3.24): new values for some fields of ``server_id``."""
 
     server_id: str
     application_data: ApplicationData
@@ -233,7 +233,7 @@ class ClientDelete:
 
 @dataclass(frozen=True, slots=True)
 class ClientFetch:
-    """A client Fetch (MS-ASCMD 2.2.3.68.2): ask for one item in full."""
+    """A client Fetch (MS-ASCMD, Fetch in Sync): ask for one item in full."""
 
     server_id: str
 
@@ -267,7 +267,7 @@ def _client_command_from_element(el: Element, class_: str | None) -> ClientComma
 
 @dataclass(frozen=True, slots=True)
 class SyncCollectionRequest:
-    """One AirSync:Collection of a Sync request (MS-ASCMD 2.2.3.30.2), in the spec's strict
+    """One AirSync:Collection of a Sync request (MS-ASCMD 2.2.3.29.2), in the spec's strict
     element order: (Class), SyncKey, CollectionId, Supported, DeletesAsMoves, GetChanges,
     WindowSize, ConversationMode, Options, Commands.
 
@@ -396,7 +396,7 @@ class SyncRequest:
 
 @dataclass(frozen=True, slots=True)
 class SyncAdd:
-    """A server Add (MS-ASCMD 2.2.3.7.5): a new item for the client."""
+    """A server Add (MS-ASCMD 2.2.3.7.2): a new item for the client."""
 
     server_id: str
     application_data: ApplicationData | None = None
@@ -405,7 +405,7 @@ class SyncAdd:
 
 @dataclass(frozen=True, slots=True)
 class SyncChange:
-    """A server Change (MS-ASCMD 2.2.3.24.2): changed fields of an item the client has."""
+    """A server Change (MS-ASCMD 2.2.3.24): changed fields of an item the client has."""
 
     server_id: str
     application_data: ApplicationData | None = None
@@ -422,7 +422,7 @@ class SyncDelete:
 
 @dataclass(frozen=True, slots=True)
 class SyncSoftDelete:
-    """A server SoftDelete (MS-ASCMD 2.2.3.170): the item left the filter window.
+    """A server SoftDelete (MS-ASCMD, SoftDelete element): the item left the filter window.
 
     The client removes it locally but it still exists on the server.
     """
@@ -463,7 +463,7 @@ def _server_command_from_element(el: Element, class_: str | None) -> ServerComma
 
 @dataclass(frozen=True, slots=True)
 class SyncItemResponse:
-    """The server's answer to one client command, in ``Responses`` (MS-ASCMD 2.2.3.153).
+    """The server's answer to one client command, in ``Responses`` (MS-ASCMD 2.2.3.154).
 
     ``command`` is "Add", "Change", "Delete" or "Fetch". For Add the server gives the
     ``server_id`` it assigned to ``client_id``; for Fetch the item's ``application_data``.
@@ -503,7 +503,7 @@ class SyncItemResponse:
 
 @dataclass(frozen=True, slots=True)
 class SyncCollectionResponse:
-    """One AirSync:Collection of a Sync response (MS-ASCMD 2.2.3.30.2).
+    """One AirSync:Collection of a Sync response (MS-ASCMD 2.2.3.29.2).
 
     ``sync_key`` is the key for the next request; ``status`` may be an error for this
     collection alone (e.g. 3: restart from SyncKey 0). ``more_available`` says another Sync
@@ -618,7 +618,7 @@ def parse_sync_body(el: Element | None, classes: Mapping[str, str] | None = None
     """A Sync response from a decoded body; ``None`` (an empty HTTP 200 body) means no changes.
 
     An empty body answers an empty or Wait/HeartbeatInterval Sync when nothing changed; the
-    client keeps its SyncKeys (MS-ASCMD 2.2.1.21, 3.1.5.3).
+    client keeps its SyncKeys (MS-ASCMD 2.2.1.21).
     """
     if el is None:
         return SyncResponse()
