@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
@@ -61,6 +62,7 @@ class FakeServer:
         users: dict[str, str] | None = None,
         require_provision: bool = True,
         policy: bool = True,
+        sync_delay: float = 0.0,
     ) -> None:
         self.versions = tuple(versions)
         self.folders = folders or {"5": ("Inbox", 2), "6": ("Sent Items", 5), "7": ("Calendar", 8)}
@@ -68,11 +70,13 @@ class FakeServer:
         self.users = users
         self.require_provision = require_provision
         self.policy = policy
+        self.sync_delay = sync_delay
         self.final_key = 3942919513
         self.temp_key = 1111
         self.lock = threading.Lock()
         self.canned: dict[str, deque[Canned]] = defaultdict(deque)
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.responses_sent = 0  # counted by serve(), after the bytes went out
         # per collection: sync key -> {server_id: digest} the client holds at that key
         self.sync_states: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
         self.key_counter = 0
@@ -181,6 +185,8 @@ class FakeServer:
         return f"S{self.key_counter}"
 
     def _cmd_Sync(self, el, version):
+        if self.sync_delay:
+            time.sleep(self.sync_delay)  # lets a test kill the client mid-run
         req = SyncRequest.from_element(el)
         cols = []
         for c in req.collections:
@@ -262,6 +268,7 @@ def serve(server: FakeServer):
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms ACK wait
 
         def _any(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -274,6 +281,9 @@ def serve(server: FakeServer):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            self.wfile.flush()
+            with server.lock:
+                server.responses_sent += 1
 
         do_POST = do_OPTIONS = _any
 
