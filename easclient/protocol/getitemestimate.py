@@ -38,10 +38,11 @@ A = ns("AirSync")
 
 
 def _options_element(options: SyncOptions) -> Element:
-    """The GetItemEstimate form of Options: only Class, FilterType and MaxItems are allowed."""
+    """The GetItemEstimate form of Options: only Class, FilterType and MaxItems are allowed,
+    written in the order of the spec's example (MS-ASCMD 4.9.1: FilterType, then Class)."""
     return A.Options(
-        None if options.class_ is None else A.Class(options.class_),
         None if options.filter_type is None else A.FilterType(int(options.filter_type)),
+        None if options.class_ is None else A.Class(options.class_),
         None if options.max_items is None else A.MaxItems(options.max_items),
     )
 

@@ -112,7 +112,7 @@ def test_native_body_type_and_unknown_codes_are_kept() -> None:
 
 
 def test_spec_style_sync_add_data() -> None:
-    # The shape of an Exchange 2010 Sync Add (MS-ASCMD 4.5.x examples): no Cc, HTML body.
+    # Shaped like an Exchange 2010 Sync Add in the spec's examples: no Cc, HTML body.
     app = A.ApplicationData(
         EM.To('"Device User" <deviceuser@example.com>'),
         EM.From('"Device User 2" <deviceuser2@example.com>'),

@@ -37,7 +37,7 @@ def test_modern_request_matches_the_spec_example() -> None:
             G.Collection(
                 A.SyncKey("785971245"),
                 G.CollectionId("5"),
-                A.Options(A.Class("Email"), A.FilterType("0")),
+                A.Options(A.FilterType("0"), A.Class("Email")),
             )
         )
     )

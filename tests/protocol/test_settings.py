@@ -146,7 +146,7 @@ def test_settings_response_round_trip(version: str, response: SettingsResponse) 
 
 
 def test_settings_response_from_spec_shape() -> None:
-    # MS-ASCMD 4.13 style: the command Status, then DeviceInformation/Status, UserInformation.
+    # The response order of MS-ASCMD 2.2.1.18: the command Status, then one per property.
     el = S.Settings(
         S.Status("1"),
         S.DeviceInformation(S.Status("1")),

@@ -297,7 +297,7 @@ def test_empty_body_means_no_changes() -> None:
 
 
 def test_spec_example_response_shape() -> None:
-    # MS-ASCMD 4.5.2 (a Sync that returns one new mail): SyncKey, CollectionId, Status, Commands.
+    # Shaped like the spec's Sync examples (one new mail): SyncKey, CollectionId, Status, Commands.
     el = A.Sync(A.Collections(A.Collection(
         A.SyncKey("1035317907"), A.CollectionId("1"), A.Status("1"),
         A.Commands(A.Add(A.ServerId("1:1"), A.ApplicationData(
