@@ -9,9 +9,12 @@ of JSON.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -45,7 +48,8 @@ class ServerHandle:
     def control(self) -> ControlClient:
         """A control-API client (made on first use)."""
         if self._control is None:
-            self._control = ControlClient(self.url, self.control_token, verify=self.ca_file or True)
+            verify = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
+            self._control = ControlClient(self.url, self.control_token, verify=verify)
         return self._control
 
     @property
@@ -197,7 +201,14 @@ class MockServer:
         """Serve in this thread until SIGINT/SIGTERM; ``on_ready(handle)`` once listening."""
         self.prepare()
 
+        # Our own handlers: uvicorn's re-raise the signal after shutdown (exit status -15),
+        # while a mock stopped on purpose should end with status 0.
+        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+
         async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.request_stop)
             task = asyncio.ensure_future(self.serve())
             while not self._server.started and not task.done():
                 await asyncio.sleep(0.01)
@@ -211,8 +222,8 @@ class MockServer:
         """Serve in a daemon thread; returns once the server accepts connections."""
         self.prepare()
         assert self._server is not None
-        # Signal handlers can only be installed from the main thread.
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        # Signals are the starting thread's business, not this server's.
+        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
         errors: list[BaseException] = []
 
         def target() -> None:
