@@ -6,12 +6,28 @@ response never surfaces as a bare ``ValueError`` or ``AttributeError``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 from easclient.wbxml import BY_NAME, Element
 
 from .errors import ProtocolError
 from .status import status_of
+
+
+def as_tuples(obj: object, *names: str) -> None:
+    """Normalise sequence fields of a frozen dataclass to tuples (in ``__post_init__``).
+
+    Callers may pass a list, any iterable, or a single item; parsed values are tuples, so
+    without this ``X.from_element(x.to_element()) == x`` would fail for ``x`` built with lists.
+    """
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, tuple):
+            continue
+        if isinstance(value, str | bytes | Element) or not isinstance(value, Iterable):
+            value = (value,)
+        object.__setattr__(obj, name, tuple(value))
 
 
 def expect_root(el: Element, tag: str) -> Element:

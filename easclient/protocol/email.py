@@ -15,7 +15,16 @@ from enum import IntEnum
 
 from easclient.wbxml import Element, ns
 
-from ._elements import code_of, opt_bool, opt_int, opt_text, to_bool, to_int, version_at_least
+from ._elements import (
+    as_tuples,
+    code_of,
+    opt_bool,
+    opt_int,
+    opt_text,
+    to_bool,
+    to_int,
+    version_at_least,
+)
 from .errors import ProtocolError
 
 EM = ns("Email")
@@ -280,6 +289,9 @@ class Email:
     native_body_type: BodyType | int | None = None
     attachment_adds: tuple[AttachmentAdd, ...] = ()
     attachment_deletes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "attachments", "attachment_adds", "attachment_deletes")
 
     def to_element(self, version: str = "14.1") -> Element:
         """``AirSync:ApplicationData`` holding this mail in the form ``version`` uses."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from easclient.wbxml import Element, ns
 
 from ._elements import (
+    as_tuples,
     code_of,
     expect_root,
     opt_bool,
@@ -61,6 +62,9 @@ class EstimateCollection:
     options: tuple[SyncOptions, ...] = ()
     class_: str | None = None
     conversation_mode: bool | None = None
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "options")
 
     def to_element(self, version: str = "14.1") -> Element:
         if version_at_least(version, "14.0"):
@@ -109,6 +113,9 @@ class GetItemEstimateRequest:
     """A GetItemEstimate request (MS-ASCMD 2.2.1.9): up to 300 collections."""
 
     collections: tuple[EstimateCollection, ...]
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "collections")
 
     def to_element(self, version: str = "14.1") -> Element:
         return prune(
@@ -173,6 +180,9 @@ class GetItemEstimateResponse:
 
     results: tuple[EstimateResult, ...] = ()
     status: GetItemEstimateStatus | int | None = None
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "results")
 
     def estimate_for(self, collection_id: str) -> int | None:
         """The estimate for ``collection_id`` (None when absent or failed)."""

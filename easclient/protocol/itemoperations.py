@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from easclient.wbxml import Element, WBXMLError, decode, encode, ns
 
-from ._elements import code_of, expect_root, opt_int, opt_text, prune, status
+from ._elements import as_tuples, code_of, expect_root, opt_int, opt_text, prune, status
 from .email import Email, looks_like_email
 from .errors import ProtocolError
 from .multipart import build_multipart, is_multipart, parse_multipart
@@ -49,6 +49,7 @@ class FetchRequest:
     range: str | None = None
 
     def __post_init__(self) -> None:
+        as_tuples(self, "body_preferences")
         if self.file_reference is None and self.long_id is None and self.server_id is None:
             raise ValueError("a Fetch names a ServerId, a LongId or a FileReference")
 
@@ -99,6 +100,9 @@ class ItemOperationsRequest:
     modelled)."""
 
     fetches: tuple[FetchRequest, ...]
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "fetches")
 
     def to_element(self, version: str = "14.1") -> Element:
         return prune(
@@ -256,6 +260,9 @@ class ItemOperationsResponse:
     status: ItemOperationsStatus | int
     fetches: tuple[FetchResult, ...] = ()
     parts: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "fetches", "parts")
 
     def to_element(self, version: str = "14.1") -> Element:
         return prune(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from easclient.wbxml import Element, ns
 
 from ._elements import (
+    as_tuples,
     expect_root,
     in_version,
     opt_bool,
@@ -141,6 +142,9 @@ class UserAccount:
     email_addresses: tuple[str, ...] = ()
     primary_smtp_address: str | None = None
 
+    def __post_init__(self) -> None:
+        as_tuples(self, "email_addresses")
+
     def to_element(self, version: str = "14.1") -> Element:
         addresses = [S.SMTPAddress(a) for a in self.email_addresses]
         if self.primary_smtp_address is not None:
@@ -181,6 +185,9 @@ class UserInformation:
     status: SettingsStatus | int
     email_addresses: tuple[str, ...] = ()
     accounts: tuple[UserAccount, ...] = ()
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "email_addresses", "accounts")
 
     def to_element(self, version: str = "14.1") -> Element:
         get = None

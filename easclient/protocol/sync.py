@@ -25,6 +25,7 @@ from enum import IntEnum
 from easclient.wbxml import Element, ns
 
 from ._elements import (
+    as_tuples,
     child,
     code_of,
     expect_root,
@@ -157,6 +158,9 @@ class SyncOptions:
     max_items: int | None = None
     class_: str | None = None
 
+    def __post_init__(self) -> None:
+        as_tuples(self, "body_preferences")
+
     def to_element(self, version: str = "14.1") -> Element:
         return A.Options(
             _opt("Class", self.class_),
@@ -287,6 +291,9 @@ class SyncCollectionRequest:
     class_: str | None = None
     supported: Element | None = None
 
+    def __post_init__(self) -> None:
+        as_tuples(self, "options", "commands")
+
     def to_element(self, version: str = "14.1") -> Element:
         legacy_class = self.class_ if not version_at_least(version, "14.0") else None
         return A.Collection(
@@ -359,6 +366,9 @@ class SyncRequest:
     heartbeat_interval: int | None = None
     window_size: int | None = None
     partial: bool = False
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "collections")
 
     def to_element(self, version: str = "14.1") -> Element:
         return prune(
@@ -518,6 +528,9 @@ class SyncCollectionResponse:
     responses: tuple[SyncItemResponse, ...] = ()
     class_: str | None = None
 
+    def __post_init__(self) -> None:
+        as_tuples(self, "commands", "responses")
+
     def to_element(self, version: str = "14.1") -> Element:
         legacy_class = self.class_ if not version_at_least(version, "14.0") else None
         return A.Collection(
@@ -576,6 +589,9 @@ class SyncResponse:
     collections: tuple[SyncCollectionResponse, ...] = ()
     status: SyncStatus | int | None = None
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        as_tuples(self, "collections")
 
     @property
     def ok(self) -> bool:

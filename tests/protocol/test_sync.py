@@ -488,3 +488,16 @@ def test_draft_add_and_its_answer_16_0() -> None:
     data = encode(answer.to_element("16.0"), version="16.0", strict=True)
     # Only AirSyncBase children: the folder's class (from FolderSync) says it is mail.
     assert SyncResponse.from_element(decode(data), {"3": "Email"}) == answer
+
+
+def test_lists_and_single_items_are_accepted_for_sequences() -> None:
+    req = SyncRequest(
+        [
+            SyncCollectionRequest(
+                "1", "5", options=SyncOptions(filter_type=1), commands=[ClientFetch("5:1")]
+            )
+        ]
+    )
+    assert req.collections[0].options == (SyncOptions(filter_type=1),)
+    assert req.collections[0].commands == (ClientFetch("5:1"),)
+    assert SyncRequest.from_element(req.to_element()) == req
