@@ -145,7 +145,6 @@ def _body(
     text: str | bytes | None = None
     depth_limit = max_depth
     n = len(data)
-    utf8 = encoding == "utf-8"
     start = pos
     try:
         while True:
@@ -160,12 +159,11 @@ def _body(
                 if b & CONTENT_BIT:
                     # Fast path for the commonest shape, a leaf with one inline string:
                     # tag|0x40, STR_I, chars, 0x00, END.
+                    # (A bad string raises UnicodeDecodeError, reported below at the tag.)
                     if data[pos + 1] == STR_I:
                         end = find(0, pos + 2)
-                        if end > 0 and end + 1 < n and data[end + 1] == END and stack:
-                            s = data[pos + 2 : end].decode(encoding) if utf8 else None
-                            if s is None:
-                                s = _decode_str(data, pos + 2, end, encoding)
+                        if end > 0 and data[end + 1] == END and stack:
+                            s = data[pos + 2 : end].decode(encoding)
                             el = new(cls)
                             el.tag = name
                             el.children = []
