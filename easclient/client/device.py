@@ -446,10 +446,13 @@ class EasClient:
         return [f for f in self.state.folders() if f.type in self.profile.folder_types]
 
     # -- Sync (MS-ASCMD 2.2.1.21) ------------------------------------------------------------------
-    def _collection_request(self, collection_id: str, sync_key: str) -> SyncCollectionRequest:
+    def _collection_request(
+        self, collection_id: str, sync_key: str, class_: str
+    ) -> SyncCollectionRequest:
+        # class_ is written for 2.5-12.1 only, where the request names it (AirSync:Class, MS-ASCMD).
         if sync_key == "0":
             # The priming request: no GetChanges, no options (MS-ASCMD 3.1.5.3).
-            return SyncCollectionRequest(sync_key="0", collection_id=collection_id)
+            return SyncCollectionRequest(sync_key="0", collection_id=collection_id, class_=class_)
         options: tuple[SyncOptions, ...] = ()
         if version_at_least(self.version, "12.0"):
             options = (
@@ -461,19 +464,21 @@ class EasClient:
             get_changes=True,
             window_size=self.profile.window_size,
             options=options,
+            class_=class_,
         )
 
     def sync_collection(self, folder: Folder) -> FolderReport:
         """Sync one folder to the end: prime with SyncKey 0 if needed, then every window until
         MoreAvailable is gone. Each window is applied in one transaction."""
         cid = folder.server_id
+        class_ = folder_class(folder.type) or "Email"
         report = FolderReport(cid, folder.display_name)
         restarts = 0
         for _window in range(self.max_windows):
             key = self.state.sync_key(cid)
-            request = SyncRequest(collections=(self._collection_request(cid, key),))
+            request = SyncRequest(collections=(self._collection_request(cid, key, class_),))
             el = self.execute("Sync", request.to_element(self.version))
-            resp = parse_sync_body(el, {cid: folder_class(folder.type) or "Email"})
+            resp = parse_sync_body(el, {cid: class_})
             if resp.status is not None and resp.status != 1:
                 if resp.status == 12:
                     raise _HierarchyChanged()

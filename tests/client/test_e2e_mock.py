@@ -61,6 +61,18 @@ def test_provision_foldersync_and_sync_all_mail(device, eas_mock_server, profile
     assert (inbox2.added, inbox2.total) == (3, 13)
 
 
+@pytest.mark.parametrize(
+    ("profile", "version"),
+    [("windows-mobile", "2.5"), ("windows-mobile", "12.0"), ("iphone", "16.0")],
+)
+def test_forced_protocol_versions(device, profile, version):
+    client = device(profile, version=version)
+    report = client.sync_all_mail()
+    inbox = next(f for f in report.folders.values() if f.name == "Inbox")
+    assert inbox.total == 10
+    assert client.state.protocol_version is None  # forced: OPTIONS was not needed
+
+
 def test_ping_times_out_with_no_changes(device):
     client = device(heartbeat=FixedHeartbeat(2))
     client.ping_margin = 5
