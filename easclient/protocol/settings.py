@@ -76,16 +76,16 @@ class DeviceInformation:
     @classmethod
     def from_element(cls, el: Element) -> DeviceInformation:
         """Read a ``Settings:DeviceInformation`` element (or its ``Set`` child)."""
-        if el.name == "DeviceInformation":
-            inner = el.find("Set")
+        if el.tag == "Settings:DeviceInformation":
+            inner = el.find("Settings:Set")
             if inner is None:
                 raise ProtocolError(f"Settings:DeviceInformation without a Set: {el!r}")
             el = inner
-        if el.name != "Set":
+        if el.tag != "Settings:Set":
             raise ProtocolError(f"expected Settings:DeviceInformation, got {el.tag}")
         values: dict[str, object] = {}
         for attr, name in _DEVICE_FIELDS:
-            text = el.findtext(name)
+            text = el.findtext(f"Settings:{name}")
             if text is None:
                 continue
             if attr == "enable_outbound_sms":
