@@ -13,7 +13,9 @@ import enum
 
 from construct import (
     Byte,
+    Const,
     Construct,
+    CString,
     GreedyBytes,
     If,
     Prefixed,
@@ -98,6 +100,18 @@ class Token(enum.IntEnum):
 
 SWITCH_PAGE, END, ENTITY, STR_I, LITERAL = 0x00, 0x01, 0x02, 0x03, 0x04
 STR_T, OPAQUE = 0x83, 0xC3
+
+#: The token-level productions EAS uses (WBXML 1.3 §5.8.2-5.8.4), declared for reference and for
+#: the tests that hold the hand-written loops to them; the codec does not run them per token.
+SwitchPage = Struct("token" / Const(SWITCH_PAGE, Byte), "page" / Byte)
+#: inline = STR_I termstr (in UTF-8, the only charset EAS uses)
+StrI = Struct("token" / Const(STR_I, Byte), "value" / CString("utf8"))
+#: tableref = STR_T index
+StrT = Struct("token" / Const(STR_T, Byte), "index" / MbUInt32)
+#: opaque = OPAQUE length *byte
+Opaque = Struct("token" / Const(OPAQUE, Byte), "data" / Prefixed(MbUInt32, GreedyBytes))
+#: entity = ENTITY entcode
+Entity = Struct("token" / Const(ENTITY, Byte), "entcode" / MbUInt32)
 
 #: Tag byte bits (WBXML 1.3 §5.8.2): the low six bits are the tag's token.
 TAG_MASK = 0x3F

@@ -91,10 +91,7 @@ def decode(
         pos, encoding, strtbl = 4, "utf-8", b""
     else:
         pos, encoding, strtbl = _read_header(data)
-    try:
-        return _body(data, pos, encoding, strtbl, lenient, report, max_depth)
-    except _Truncated as exc:
-        raise WBXMLError("unexpected end of data", len(data)) from exc
+    return _body(data, pos, encoding, strtbl, lenient, report, max_depth)
 
 
 def _read_header(data: bytes) -> tuple[int, str, bytes]:
@@ -111,12 +108,8 @@ def _read_header(data: bytes) -> tuple[int, str, bytes]:
         raise WBXMLError(f"unsupported WBXML version byte 0x{header.version:02X}", 0)
     encoding = CHARSETS.get(header.charset)
     if encoding is None:
-        raise WBXMLError(f"unsupported charset MIBenum {header.charset}", 1)
+        raise WBXMLError(f"unsupported charset MIBenum {header.charset} in the header", 0)
     return stream.tell(), encoding, header.string_table
-
-
-class _Truncated(Exception):
-    pass
 
 
 def _body(
@@ -250,7 +243,8 @@ def _body(
             else:
                 raise WBXMLError(f"{Token(b).name} is not used by EAS and not supported", pos)
     except IndexError:
-        raise _Truncated from None
+        # Reading past the end is how truncation shows up; no per-byte bounds checks needed.
+        raise WBXMLError("unexpected end of data", n) from None
     except UnicodeDecodeError as exc:
         raise WBXMLError(f"string is not valid {encoding}: {exc.reason}", pos) from None
     if pos != n:
