@@ -1,0 +1,120 @@
+"""Ping outcomes on a real path, and how the heartbeat strategies react (issue 5).
+
+The device talks to the mock server through the userspace NAT proxy; an idle timeout shorter
+than the heartbeat makes the proxy drop (black hole), reset or close the parked Ping. The mock's
+own faults give the HTTP-error case.
+"""
+
+import pytest
+
+from easclient.client import (
+    BasicAuth,
+    DeviceState,
+    EasClient,
+    HttpxTransport,
+    PingOutcome,
+    get_profile,
+)
+from easclient.client.heartbeat import AospHeartbeat, AospIcsHeartbeat, TechnetHeartbeat
+from easclient.netsim import NatProxy, NatProxyConfig, OnIdle, ProxyThread
+
+HEARTBEAT = 2
+MARGIN = 1.0
+IDLE = 0.8
+
+
+@pytest.fixture
+def through_nat(eas_mock_server, tmp_path):
+    opened = []
+
+    def _make(on_idle, strategy, idle=IDLE):
+        host, port = eas_mock_server.url.removeprefix("http://").split(":")
+        proxy = ProxyThread(
+            NatProxy(
+                NatProxyConfig(
+                    target_host=host, target_port=int(port), idle_timeout=idle, on_idle=on_idle
+                )
+            )
+        ).start()
+        u = eas_mock_server.user
+        tr = HttpxTransport(f"http://{proxy.host}:{proxy.port}", auth=BasicAuth(u.name, u.password))
+        st = DeviceState(tmp_path / f"s{len(opened)}.sqlite3")
+        p = get_profile("android")
+        client = EasClient(
+            tr, user=u.name, profile=p, device_id=p.device_id(str(len(opened))), state=st,
+            heartbeat=strategy, ping_margin=MARGIN, sleep=lambda s: None,
+        )  # fmt: skip
+        opened.append((proxy, tr, st))
+        client.sync_all_mail()  # quick exchanges: the idle timeout never fires here
+        return client
+
+    yield _make
+    for proxy, tr, st in opened:
+        tr.close()
+        st.close()
+        proxy.stop()
+
+
+@pytest.mark.parametrize(
+    ("on_idle", "outcome"),
+    [
+        (OnIdle.DROP, PingOutcome.BLACKHOLE),
+        (OnIdle.RESET, PingOutcome.RESET),
+        (OnIdle.CLOSE, PingOutcome.CLOSED),
+    ],
+)
+def test_idle_expiry_gives_the_right_outcome_and_aosp_steps_down(through_nat, on_idle, outcome):
+    strategy = AospHeartbeat(start=HEARTBEAT, minimum=1, maximum=10, step=1)
+    client = through_nat(on_idle, strategy)
+    report = client.ping()
+    assert report.outcome is outcome, report
+    assert report.status is None and report.heartbeat == HEARTBEAT
+    if outcome is PingOutcome.BLACKHOLE:
+        # The client gives up at heartbeat + margin, never later.
+        assert HEARTBEAT + MARGIN - 0.2 <= report.seconds <= HEARTBEAT + MARGIN + 1.5
+    else:
+        assert IDLE - 0.2 <= report.seconds <= HEARTBEAT
+    assert strategy.next_heartbeat() == HEARTBEAT - 1  # AOSP: down one step on network error
+
+
+def test_ics_treats_reset_as_nat_but_not_close(through_nat):
+    ics = AospIcsHeartbeat(start=HEARTBEAT, minimum=1, maximum=10, step=1)
+    client = through_nat(OnIdle.CLOSE, ics)
+    assert client.ping().outcome is PingOutcome.CLOSED
+    assert ics.next_heartbeat() == HEARTBEAT  # a FIN is not "reset by peer": no change
+    ics_reset = AospIcsHeartbeat(start=HEARTBEAT, minimum=1, maximum=10, step=1)
+    client = through_nat(OnIdle.RESET, ics_reset)
+    assert client.ping().outcome is PingOutcome.RESET
+    assert ics_reset.next_heartbeat() == HEARTBEAT - 1 and ics_reset.dropped
+
+
+def test_technet_finds_the_ceiling_below_the_idle_timeout(through_nat):
+    """Idle timeout 1.5 s: a 1 s heartbeat survives, the raise to 2 s does not, so the
+    strategy goes back to 1 s and holds there (TechNet cc182270)."""
+    tech = TechnetHeartbeat(default=1, minimum=1, maximum=5, increment=1, successes_before_raise=1)
+    client = through_nat(OnIdle.DROP, tech, idle=1.5)
+    client.ping_margin = 0.5
+    assert [client.ping().outcome for _ in range(3)] == [
+        PingOutcome.NO_CHANGES,  # 1 s: proven, raise to 2 s
+        PingOutcome.BLACKHOLE,  # 2 s: the NAT forgot us at 1.5 s; given up at 2.5 s
+        PingOutcome.NO_CHANGES,  # back to 1 s
+    ]
+    assert tech.next_heartbeat() == 1 and tech.holding
+
+
+def test_proxy_502_is_http_error(eas_mock_server, tmp_path):
+    u = eas_mock_server.user
+    p = get_profile("android")
+    strategy = AospHeartbeat(start=5, minimum=1, maximum=10, step=1)
+    with (
+        HttpxTransport(eas_mock_server.url, auth=BasicAuth(u.name, u.password)) as tr,
+        DeviceState(tmp_path / "s") as st,
+    ):
+        client = EasClient(
+            tr, user=u.name, profile=p, device_id="androidc1", state=st, heartbeat=strategy
+        )
+        client.sync_all_mail()
+        eas_mock_server.control.add_fault(action="http_status", command="Ping", status=502, count=1)
+        report = client.ping()
+    assert report.outcome is PingOutcome.HTTP_ERROR and "502" in report.error
+    assert strategy.next_heartbeat() == 5  # not a network failure: AOSP leaves it
