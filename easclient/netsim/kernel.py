@@ -63,6 +63,9 @@ class KernelNatConfig:
     With False such packets are INVALID."""
     drop_invalid: bool = False
     """A strict stateful firewall: ``ct state invalid drop`` in the forward chain."""
+    masquerade: bool = True
+    """MASQUERADE what the inside host sends out. With SERVER_BEHIND_NAT and False, the NAT
+    is a pure port-forward: only conntrack maps the server's answers back."""
     forward_ports: tuple[int, ...] = (8080,)
     """SERVER_BEHIND_NAT: TCP ports forwarded from the public address to the server."""
 
@@ -342,8 +345,9 @@ class KernelNat:
                 f"the public address must be in {OUTSIDE_NET}.0/24, got {new_address!r}"
             )
         nat = self.nat_ns
-        _run(["ip", "-n", nat, "addr", "add", f"{new_address}/24", "dev", "outside"])
+        # Delete first: deleting a primary address also deletes its secondaries.
         _run(["ip", "-n", nat, "addr", "del", f"{self.public_addr}/24", "dev", "outside"])
+        _run(["ip", "-n", nat, "addr", "add", f"{new_address}/24", "dev", "outside"])
         self.public_addr = new_address
         return new_address
 
@@ -378,13 +382,14 @@ class KernelNat:
 
 
 def _nft_ruleset(config: KernelNatConfig) -> str:
-    rules = [
-        "table ip easnat {",
-        "  chain postrouting {",
-        "    type nat hook postrouting priority srcnat; policy accept;",
-        f'    oifname "outside" ip saddr {INSIDE_NET}.0/24 masquerade',
-        "  }",
-    ]
+    rules = ["table ip easnat {"]
+    if config.masquerade:
+        rules += [
+            "  chain postrouting {",
+            "    type nat hook postrouting priority srcnat; policy accept;",
+            f'    oifname "outside" ip saddr {INSIDE_NET}.0/24 masquerade',
+            "  }",
+        ]
     if config.mode is NatMode.SERVER_BEHIND_NAT and config.forward_ports:
         ports = ", ".join(str(p) for p in config.forward_ports)
         rules += [

@@ -59,6 +59,7 @@ class LongPollServer:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._conns: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
         self._thread = threading.Thread(target=self._serve, name="long-poll-server", daemon=True)
         self._t0 = time.monotonic()
 
@@ -78,7 +79,10 @@ class LongPollServer:
         with self._lock:
             for conn in self._conns:
                 with contextlib.suppress(OSError):
-                    conn.close()
+                    # shutdown() wakes a thread blocked in recv(); close() alone may not.
+                    conn.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:  # let each session record how it ended (bounded)
+            thread.join(2)
         self._sock.close()
 
     def _serve(self) -> None:
@@ -95,7 +99,9 @@ class LongPollServer:
             with self._lock:
                 self.sessions.append(session)
                 self._conns.add(conn)
-            threading.Thread(target=self._session, args=(conn, session), daemon=True).start()
+            thread = threading.Thread(target=self._session, args=(conn, session), daemon=True)
+            self._threads.append(thread)
+            thread.start()
 
     def _session(self, conn: socket.socket, session: ServerSession) -> None:
         conn.settimeout(_MAX_WAIT)
@@ -105,7 +111,7 @@ class LongPollServer:
                 while b"\n" not in buf:
                     data = conn.recv(4096)
                     if not data:
-                        session.end = "eof"
+                        session.end = "stopped" if self._stop.is_set() else "eof"
                         return
                     buf += data
                 line, buf = buf.split(b"\n", 1)
