@@ -1,0 +1,537 @@
+"""Run the device flow once per protocol version and collect what the server answered.
+
+For each version: Provision, FolderSync (SyncKey 0, then incremental, then in the base64 query
+form from 12.1), Sync of the Inbox to the end with bodies, GetItemEstimate, ItemOperations Fetch,
+Settings, and a Ping; optionally a Ping above the server's maximum heartbeat. Each step records
+the HTTP code, the command's Status and the time it took. The flow is the client's own
+(:class:`easclient.client.EasClient`), each version on a DeviceId of its own so that the server's
+per-device state does not mix.
+"""
+
+from __future__ import annotations
+
+import ssl
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from easclient.client import (
+    BasicAuth,
+    DeviceState,
+    EasClient,
+    HttpxTransport,
+    NetworkError,
+    get_profile,
+)
+from easclient.errors import EasError
+from easclient.protocol import ALL_VERSIONS, EasHTTPError, EasStatusError, ProtocolError
+from easclient.protocol.email import Email
+from easclient.protocol.foldersync import FolderSyncRequest, FolderSyncResponse
+from easclient.protocol.getitemestimate import (
+    EstimateCollection,
+    GetItemEstimateRequest,
+    GetItemEstimateResponse,
+)
+from easclient.protocol.itemoperations import (
+    FetchRequest,
+    ItemOperationsRequest,
+    ItemOperationsResponse,
+)
+from easclient.protocol.provision import ProvisionRequest, ProvisionResponse
+from easclient.protocol.settings import SettingsRequest, SettingsResponse
+from easclient.protocol.sync import (
+    BodyPreference,
+    SyncAdd,
+    SyncCollectionRequest,
+    SyncOptions,
+    SyncRequest,
+    parse_sync_body,
+)
+from easclient.protocol.versions import version_at_least
+
+from .model import Deviation, MatrixReport, StepResult, VersionRun
+from .pathmap import EndpointPathTransport, endpoint_path
+
+#: Inbox, in FolderHierarchy Type terms (MS-ASCMD 2.2.3.186.3).
+INBOX_TYPE = 2
+
+
+class MatrixError(EasError):
+    """The matrix could not start (bad URL, OPTIONS failed); carries the offending value."""
+
+    def __init__(self, message: str, *, value: object = None) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+@dataclass
+class MatrixConfig:
+    """What ``eas matrix`` runs against and how.
+
+    ``heartbeat`` is the Ping that should simply expire (Status 1); ``long_heartbeat`` (off by
+    default, since a server that accepts it holds the request that long) probes the server's
+    maximum; ``all_versions`` adds the versions the server does not advertise.
+    """
+
+    url: str
+    user: str
+    password: str
+    profile: str = "iphone"
+    versions: tuple[str, ...] | None = None
+    all_versions: bool = False
+    heartbeat: int = 5
+    long_heartbeat: int | None = None
+    ping_margin: float = 15.0
+    verify: bool = True
+    ca_file: str | None = None
+    keepalive_probe: int = 20
+    parallel: int = 4
+    deviations: bool = True
+    device_seed: str = "eas-matrix"
+    log: Callable[[str], None] | None = None
+    timeout: float = 30.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def split_url(url: str) -> tuple[str, str | None]:
+    """(scheme://host[:port], non-standard endpoint path or None)."""
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise MatrixError(
+            f"the server URL must be http(s)://host[:port][/path], got {url!r}", value=url
+        )
+    return f"{parts.scheme}://{parts.netloc}", endpoint_path(url)
+
+
+def http_transport(config: MatrixConfig, *, keepalive: bool = False) -> httpx.BaseTransport:
+    """A fresh connection per request unless ``keepalive`` (the flow's results then do not
+    depend on how the server treats reused connections; that has a probe of its own)."""
+    verify: ssl.SSLContext | bool = config.verify
+    if config.ca_file:
+        try:
+            verify = ssl.create_default_context(cafile=config.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise MatrixError(
+                f"cannot load CA file {config.ca_file!r}: {exc}", value=config.ca_file
+            ) from exc
+    limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
+    inner = httpx.HTTPTransport(verify=verify, limits=limits)
+    _, path = split_url(config.url)
+    return EndpointPathTransport(path, inner) if path else inner
+
+
+def _timed_step(
+    run: VersionRun, command: str, fn: Callable[[], tuple[int | None, bool, str]]
+) -> StepResult:
+    """Run one step; HTTP errors, connection failures and global statuses become results."""
+    started = time.monotonic()
+    http: int | None = 200
+    try:
+        status, ok, detail = fn()
+    except EasHTTPError as exc:
+        http, status, ok, detail = exc.status_code, None, False, str(exc)
+    except NetworkError as exc:
+        http, status, ok, detail = None, None, False, str(exc)
+    except EasStatusError as exc:
+        status, ok, detail = exc.code, False, str(exc)
+    except EasError as exc:
+        status, ok, detail = None, False, str(exc)
+    result = StepResult(command, http, status, round(time.monotonic() - started, 3), ok, detail)
+    run.steps.append(result)
+    return result
+
+
+class _VersionFlow:
+    """The flow at one version, on one EasClient."""
+
+    def __init__(self, config: MatrixConfig, version: str, advertised: bool, workdir: Path) -> None:
+        self.config = config
+        self.version = version
+        self.run = VersionRun(version, advertised)
+        base, _ = split_url(config.url)
+        profile = get_profile(config.profile)
+        self.transport = HttpxTransport(
+            base,
+            auth=BasicAuth(config.user, config.password),
+            transport=http_transport(config),
+            read_timeout=config.timeout,
+        )
+        self.state = DeviceState(workdir / f"state-{version}.db")
+        self.client = EasClient(
+            self.transport,
+            user=config.user,
+            profile=profile,
+            device_id=profile.device_id(f"{config.device_seed}:{config.user}:{version}"),
+            state=self.state,
+            version=version,
+            base64_query=False,
+            ping_margin=config.ping_margin,
+            max_throttle_retries=1,
+            max_backoff=5.0,
+        )
+        self.inbox: str | None = None
+        self.sync_key: str | None = None
+        self.first_item: str | None = None
+        self.resync_changes: int | None = None
+        self.deviations: list[Deviation] = []
+
+    def close(self) -> None:
+        self.state.close()
+        self.transport.close()
+
+    def at_least(self, version: str) -> bool:
+        return version_at_least(self.version, version)
+
+    # -- steps ---------------------------------------------------------------------------------
+    def provision(self) -> tuple[int | None, bool, str]:
+        """MS-ASPROV 3.1.5.1: policy request; acknowledge when a temporary key comes back."""
+        c = self.client
+        el = c.execute("Provision", ProvisionRequest.initial(self.version).to_element(self.version))
+        if el is None:
+            return None, False, "empty answer"
+        r = ProvisionResponse.from_element(el)
+        if int(r.status) != 1:
+            return int(r.status), False, f"Provision status {int(r.status)}"
+        if r.policy_status == 2 or r.policy_key is None:
+            return (
+                1,
+                True,
+                f"no policy (Policy Status {r.policy_status}, no PolicyKey): going on without",
+            )
+        ack = ProvisionRequest.acknowledge(r.policy_key, version=self.version)
+        el2 = c.execute("Provision", ack.to_element(self.version))
+        r2 = ProvisionResponse.from_element(el2) if el2 is not None else None
+        if r2 is None or int(r2.status) != 1 or r2.policy_key is None:
+            return (int(r2.status) if r2 else None), False, "acknowledgement failed"
+        c.state.policy_key = r2.policy_key
+        return 1, True, "policy acknowledged, final PolicyKey received"
+
+    def folder_sync(self, key: str | None = None) -> tuple[int | None, bool, str]:
+        c = self.client
+        key = key if key is not None else c.state.folder_sync_key
+        el = c.execute("FolderSync", FolderSyncRequest(key).to_element(self.version))
+        if el is None:
+            return None, False, "empty answer"
+        r = FolderSyncResponse.from_element(el)
+        if int(r.status) != 1 or r.sync_key is None:
+            return int(r.status), False, f"FolderSync status {int(r.status)}"
+        if key == "0":
+            c.state.reset_hierarchy()
+        from easclient.client.state import Folder  # the client's record of a folder
+
+        c.state.apply_folder_sync(
+            r.sync_key,
+            adds=[Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in r.added],
+            updates=[
+                Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in r.updated
+            ],
+            deletes=[f.server_id for f in r.deleted],
+            expected_sync_key=key,
+        )
+        inbox = [f for f in r.added if int(f.type) == INBOX_TYPE]
+        if inbox:
+            self.inbox = inbox[0].server_id
+        changes = len(r.added) + len(r.updated) + len(r.deleted)
+        if key == "0":
+            return (
+                1,
+                self.inbox is not None,
+                f"{len(r.added)} folders" + ("" if self.inbox else ", no Inbox"),
+            )
+        return 1, True, f"{changes} changes"
+
+    def folder_sync_base64(self) -> tuple[int | None, bool, str]:
+        """FolderSync from SyncKey 0 with the query in base64 (MS-ASHTTP 2.2.1.1.1.1). From 0,
+        since servers may read the DeviceId bytes of the base64 form differently (as hex) and
+        so keep separate state for it; nothing is stored."""
+        self.client.base64_query = True
+        try:
+            el = self.client.execute("FolderSync", FolderSyncRequest("0").to_element(self.version))
+        finally:
+            self.client.base64_query = False
+        if el is None:
+            return None, False, "empty answer"
+        r = FolderSyncResponse.from_element(el)
+        return int(r.status), int(r.status) == 1, f"{len(r.added)} folders"
+
+    def _collection(self, key: str) -> SyncCollectionRequest:
+        if key == "0":
+            return SyncCollectionRequest(sync_key="0", collection_id=self.inbox or "")
+        options: tuple[SyncOptions, ...] = ()
+        if self.at_least("12.0"):
+            options = (
+                SyncOptions(body_preferences=(BodyPreference(type=1, truncation_size=65536),)),
+            )
+        return SyncCollectionRequest(
+            sync_key=key,
+            collection_id=self.inbox or "",
+            get_changes=True,
+            window_size=25,
+            options=options,
+        )
+
+    def _sync_request(self, key: str):
+        """One Sync of the Inbox: (top-level error status or None, the collection or None)."""
+        assert self.inbox is not None
+        req = SyncRequest(collections=(self._collection(key),))
+        el = self.client.execute("Sync", req.to_element(self.version))
+        resp = parse_sync_body(el, {self.inbox: "Email"})
+        if resp.status is not None and int(resp.status) != 1:
+            return int(resp.status), None
+        return None, resp.collection(self.inbox)
+
+    def resync(self) -> tuple[int | None, bool, str]:
+        """The Sync a device sends after Ping Status 2 (MS-ASCMD 3.1.5.4)."""
+        if self.inbox is None or self.sync_key is None:
+            return None, False, "Inbox not synced"
+        top, col = self._sync_request(self.sync_key)
+        if top is not None:
+            return top, False, f"Sync status {top}"
+        if col is None:
+            self.resync_changes = 0
+            return 1, True, "empty answer: no changes"
+        if col.sync_key:
+            self.sync_key = col.sync_key
+        self.resync_changes = len(col.commands)
+        return int(col.status), int(col.status) == 1, f"{len(col.commands)} changes"
+
+    def sync_inbox(self) -> tuple[int | None, bool, str]:
+        """Prime with SyncKey 0, then windows until MoreAvailable is gone (bounded)."""
+        if self.inbox is None:
+            return None, False, "no Inbox from FolderSync"
+        key, items, bodies, windows = "0", 0, 0, 0
+        status: int | None = None
+        for windows in range(1, 41):  # noqa: B007 - reported below
+            top, col = self._sync_request(key)
+            if top is not None:
+                return top, False, f"Sync status {top}"
+            if col is None:
+                status = status or 1
+                break  # empty answer: no changes (MS-ASCMD 2.2.1.21)
+            status = int(col.status)
+            if status != 1 or col.sync_key is None:
+                return status, False, f"collection status {status}"
+            for cmd in col.commands:
+                if isinstance(cmd, SyncAdd):
+                    items += 1
+                    self.first_item = self.first_item or cmd.server_id
+                    data = cmd.application_data
+                    if isinstance(data, Email) and data.body is not None and data.body.data:
+                        bodies += 1
+            first = key == "0"
+            key = col.sync_key
+            if not first and not col.more_available:
+                break
+        self.sync_key = key
+        return status, True, f"{items} items, {bodies} with bodies, {windows} requests"
+
+    def get_item_estimate(self) -> tuple[int | None, bool, str]:
+        if self.inbox is None or self.sync_key is None:
+            return None, False, "Inbox not synced"
+        col = EstimateCollection(
+            collection_id=self.inbox,
+            sync_key=self.sync_key,
+            options=(SyncOptions(class_="Email"),) if self.at_least("14.0") else (SyncOptions(),),
+            class_=None if self.at_least("14.0") else "Email",
+        )
+        el = self.client.execute(
+            "GetItemEstimate", GetItemEstimateRequest((col,)).to_element(self.version)
+        )
+        if el is None:
+            return None, False, "empty answer"
+        r = GetItemEstimateResponse.from_element(el)
+        if r.status is not None and int(r.status) != 1:
+            return int(r.status), False, f"GetItemEstimate status {int(r.status)}"
+        if not r.results:
+            return None, False, "no Response"
+        res = r.results[0]
+        return int(res.status), int(res.status) == 1, f"estimate {res.estimate}"
+
+    def fetch(self) -> tuple[int | None, bool, str]:
+        if self.first_item is None or self.inbox is None:
+            return None, False, "no item to fetch"
+        req = FetchRequest(
+            collection_id=self.inbox,
+            server_id=self.first_item,
+            body_preferences=(BodyPreference(type=1, truncation_size=65536),),
+        )
+        el = self.client.execute(
+            "ItemOperations", ItemOperationsRequest((req,)).to_element(self.version)
+        )
+        if el is None:
+            return None, False, "empty answer"
+        r = ItemOperationsResponse.from_element(el)
+        if int(r.status) != 1 or not r.fetches:
+            return int(r.status), False, f"ItemOperations status {int(r.status)}"
+        f = r.fetches[0]
+        item = f.item
+        size = len(item.body.data or "") if isinstance(item, Email) and item.body else 0
+        return int(f.status), int(f.status) == 1 and size > 0, f"body {size} characters"
+
+    def settings(self) -> tuple[int | None, bool, str]:
+        info = self.client.profile.device_information() if self.at_least("12.1") else None
+        req = SettingsRequest(device_information=info, get_user_information=True)
+        el = self.client.execute("Settings", req.to_element(self.version))
+        if el is None:
+            return None, False, "empty answer"
+        try:
+            r = SettingsResponse.from_element(el)
+        except ProtocolError as exc:
+            # Read the command's own Status by hand and say what the strict parse refused.
+            status = el.findtext("Status")
+            self.deviations.append(
+                Deviation(
+                    "settings-response-shape",
+                    "a Settings response as MS-ASCMD 2.2.1.18 lays it out (e.g. a Status in "
+                    "UserInformation, 2.2.3.177.15)",
+                    str(exc),
+                    self.version,
+                )
+            )
+            code = int(status) if status and status.isdigit() else None
+            return code, code == 1, f"answered, but: {exc}"
+        detail = ""
+        if r.user_information is not None:
+            addresses = list(r.user_information.email_addresses)
+            for account in getattr(r.user_information, "accounts", ()) or ():
+                addresses += list(getattr(account, "email_addresses", ()) or ())
+            detail = f"user addresses: {', '.join(addresses) or 'none'}"
+        return int(r.status), int(r.status) == 1, detail
+
+    def ping(self, heartbeat: int) -> tuple[int | None, bool, str]:
+        if self.inbox is None:
+            return None, False, "no Inbox to watch"
+        report = self.client.ping(heartbeat=heartbeat, folder_ids=[self.inbox])
+        if report.status is None:
+            return None, False, f"{report.outcome.value}: {report.error}"
+        detail = f"heartbeat {heartbeat} s, answered after {report.seconds:.1f} s"
+        if report.server_heartbeat is not None:
+            detail += f", server's HeartbeatInterval {report.server_heartbeat}"
+        if report.folders:
+            detail += f", {len(report.folders)} folder(s) changed"
+        return report.status, report.status in (1, 2, 5), detail
+
+    # -- the whole flow ------------------------------------------------------------------------
+    def execute(self) -> VersionRun:
+        run = self.run
+        cfg = self.config
+        _timed_step(run, "Provision", self.provision)
+        _timed_step(run, "FolderSync", lambda: self.folder_sync("0"))
+        _timed_step(run, "FolderSync (incremental)", self.folder_sync)
+        _timed_step(run, "Sync", self.sync_inbox)
+        _timed_step(run, "GetItemEstimate", self.get_item_estimate)
+        if self.at_least("12.0"):
+            _timed_step(run, "ItemOperations", self.fetch)
+            _timed_step(run, "Settings", self.settings)
+        if self.at_least("12.1"):
+            _timed_step(run, "FolderSync (base64 query)", self.folder_sync_base64)
+        ping = _timed_step(run, "Ping", lambda: self.ping(cfg.heartbeat))
+        if ping.status == 2:
+            _timed_step(run, "Sync (after Ping 2)", self.resync)
+            if self.resync_changes == 0:
+                self.deviations.append(
+                    Deviation(
+                        "ping-spurious-change",
+                        "Ping Status 2 only for folders with changes the client has not synced "
+                        "(MS-ASCMD 2.2.3.177.11)",
+                        "Status 2 right after the Sync that brought everything; the Sync it "
+                        "asked for had no changes",
+                        self.version,
+                    )
+                )
+            _timed_step(run, "Ping (again)", lambda: self.ping(cfg.heartbeat))
+        if cfg.long_heartbeat:
+            _timed_step(
+                run, "Ping (above maximum)", lambda: self.ping(int(cfg.long_heartbeat or 0))
+            )
+        return run
+
+
+def _merge_deviations(report: MatrixReport, found: list[Deviation]) -> None:
+    """One entry per probe; later versions that show it are added to ``version``."""
+    for d in found:
+        seen = report.deviation(d.probe)
+        if seen is None:
+            report.deviations.append(d)
+        elif d.version and d.version not in (seen.version or "").split(", "):
+            seen.version = f"{seen.version}, {d.version}" if seen.version else d.version
+
+
+def _versions_to_run(config: MatrixConfig, advertised: list[str]) -> list[str]:
+    if config.versions:
+        unknown = [v for v in config.versions if v not in ALL_VERSIONS]
+        if unknown:
+            raise MatrixError(
+                f"unknown protocol version(s) {unknown}; choose from {', '.join(ALL_VERSIONS)}",
+                value=unknown,
+            )
+        return list(config.versions)
+    if config.all_versions:
+        return list(ALL_VERSIONS)
+    return [v for v in ALL_VERSIONS if v in advertised]
+
+
+def run_matrix(config: MatrixConfig) -> MatrixReport:
+    """OPTIONS, then the flow at each version, then the deviation probes."""
+    from .probes import probe_deviations, version_deviations
+
+    log = config.log or (lambda message: None)
+    started = time.monotonic()
+    base, _ = split_url(config.url)
+    with tempfile.TemporaryDirectory(prefix="eas-matrix-") as tmp:
+        workdir = Path(tmp)
+        # OPTIONS through the client (MS-ASHTTP 2.2.3).
+        opts_flow = _VersionFlow(config, ALL_VERSIONS[-1], True, workdir)
+        try:
+            try:
+                options = opts_flow.client.options()
+            except EasError as exc:
+                raise MatrixError(f"OPTIONS {config.url} failed: {exc}", value=config.url) from exc
+        finally:
+            opts_flow.close()
+        advertised = list(options.versions)
+        report = MatrixReport(
+            url=config.url,
+            server_version=options.server_version,
+            advertised_versions=advertised,
+            commands=list(options.commands),
+        )
+        versions = _versions_to_run(config, advertised)
+
+        def one(version: str) -> tuple[VersionRun, list[Deviation]]:
+            log(f"protocol {version}{'' if version in advertised else ' (not advertised)'}")
+            flow = _VersionFlow(config, version, version in advertised, workdir)
+            try:
+                return flow.execute(), flow.deviations
+            finally:
+                flow.close()
+
+        # Versions run side by side (own DeviceId, state file and connections each): a Ping
+        # holds its request for the heartbeat, and the server's answer does not depend on it.
+        with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
+            results = list(pool.map(one, versions))
+        for run, found in results:
+            report.runs.append(run)
+            _merge_deviations(report, found)
+            if (step := run.step("Provision")) and step.ok and "no policy" in step.detail:
+                note = "the server has no policy for devices (Policy Status 2, no PolicyKey)"
+                if note not in report.notes:
+                    report.notes.append(note)
+        _merge_deviations(report, version_deviations(report))
+        if config.deviations:
+            probe_version = next(
+                (v for v in reversed(ALL_VERSIONS) if v in advertised),
+                advertised[-1] if advertised else "14.1",
+            )
+            log(f"deviation probes at {probe_version}")
+            probe_deviations(config, report, base, probe_version)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
