@@ -572,8 +572,12 @@ class EasClient:
         report = SyncReport()
         if self.state.policy_key is None and self.state.get_meta("provisioned") is None:
             # First run: provision up front, as devices do (servers that need no policy answer
-            # Policy Status 2, and we remember not to ask again).
-            self.provision()
+            # Policy Status 2, and we remember not to ask again) - unless OPTIONS said the
+            # server has no Provision command at all.
+            self.version  # noqa: B018  # runs OPTIONS when the version is not known yet
+            offered = self.options_result
+            if offered is None or not offered.commands or offered.supports("Provision"):
+                self.provision()
             self.state.set_meta("provisioned", "1")
         added, deleted = self.folder_sync()
         report.folders_added += added

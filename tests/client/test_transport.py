@@ -1,0 +1,90 @@
+"""The httpx transport on its own: auth headers, TLS failures, keepalive options, bad input."""
+
+import json
+import socket
+
+import httpx
+import pytest
+
+from easclient.client import BearerAuth, CaptureWriter, HttpxTransport, NetworkError, PingOutcome
+from easclient.client.transport import BasicAuth, keepalive_socket_options
+from easclient.errors import EasError
+from easclient.protocol import build_options_request, build_request
+
+from .fake_server import FakeServer, serve
+
+
+def _req():
+    return build_request("FolderSync", None, user="u", device_id="d1", device_type="T")
+
+
+def test_bearer_token_sent_and_never_captured(tmp_path):
+    seen = {}
+
+    def handler(request):
+        seen["auth"] = request.headers["authorization"]
+        return httpx.Response(200)
+
+    cap = tmp_path / "c.jsonl"
+    with CaptureWriter(cap, secrets=["tok-123456"]) as writer, HttpxTransport(
+        "https://h.test", auth=BearerAuth("tok-123456"), transport=httpx.MockTransport(handler),
+        capture=writer,
+    ) as tr:  # fmt: skip
+        assert tr.send(_req()).status_code == 200
+    assert seen["auth"] == "Bearer tok-123456"
+    text = cap.read_text()
+    assert "tok-123456" not in text
+    assert json.loads(text)["request_headers"]["Authorization"] == "Bearer [redacted]"
+    assert "tok-123456" not in repr(BearerAuth("tok-123456"))
+    assert "s3cr3t" not in repr(BasicAuth("u", "s3cr3t"))
+
+
+def test_tls_verification_failure_is_tls_error_with_hint(eas_mock_server_tls):
+    with HttpxTransport(eas_mock_server_tls.url) as tr, pytest.raises(NetworkError) as info:
+        tr.send(_req())
+    assert info.value.outcome is PingOutcome.TLS_ERROR
+    assert "--ca-file" in str(info.value)
+    with HttpxTransport(eas_mock_server_tls.url, verify=False) as tr:
+        assert tr.send(_req()).status_code in (200, 401, 449)
+
+
+@pytest.fixture
+def eas_mock_server_tls(eas_mock_config):
+    from dataclasses import replace
+
+    from easclient.mock import MockServer
+
+    handle = MockServer(replace(eas_mock_config, tls=True)).start_in_thread()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def test_keepalive_options():
+    opts = keepalive_socket_options(30)
+    assert (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1) in opts
+    if hasattr(socket, "TCP_KEEPIDLE"):
+        assert (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30) in opts
+        assert (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10) in opts
+
+
+def test_keepalive_is_set_on_the_real_socket():
+    server = FakeServer(require_provision=False)
+    with serve(server) as url, HttpxTransport(url, tcp_keepalive=17) as tr:
+        assert tr.send(build_options_request()).status_code == 200
+        # The pooled connection's socket (httpcore exposes it as the stream's "socket" extra).
+        conn = tr._client._transport._pool.connections[0]
+        sock = conn._connection._network_stream.get_extra_info("socket")
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        if hasattr(socket, "TCP_KEEPIDLE"):
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 17
+
+
+def test_bad_inputs_are_clear(tmp_path):
+    with pytest.raises(EasError, match="ftp://x"):
+        HttpxTransport("ftp://x")
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(EasError, match=r"ca\.pem"):
+        HttpxTransport("https://h.test", ca_file=str(bad))
