@@ -25,7 +25,7 @@ def _root() -> None:
 
 
 # Modules of easclient.cli that define `register(app)`.
-_COMMAND_MODULES: list[str] = ["nat", "wbxml", "mock", "client", "check", "probe"]
+_COMMAND_MODULES: list[str] = ["nat", "wbxml", "mock", "client", "check", "probe", "matrix"]
 
 
 def _load() -> None:
