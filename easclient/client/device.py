@@ -474,6 +474,8 @@ class EasClient:
         class_ = folder_class(folder.type) or "Email"
         report = FolderReport(cid, folder.display_name)
         restarts = 0
+        snapshot: dict[str, str] | None = None
+        counted = (0, 0, 0)
         for _window in range(self.max_windows):
             key = self.state.sync_key(cid)
             request = SyncRequest(collections=(self._collection_request(cid, key, class_),))
@@ -501,9 +503,13 @@ class EasClient:
                         collection=cid,
                     )
                 restarts += 1
-                dropped = self.state.reset_collection(cid)
+                if snapshot is None:
+                    # Report the net change once the resync is done, not "all gone, all new".
+                    snapshot = {i.server_id: i.digest for i in self.state.items(cid)}
+                    counted = (report.added, report.changed, report.deleted)
+                self.state.reset_collection(cid)
                 report.restarted = True
-                report.deleted += dropped
+                report.added = report.changed = report.deleted = 0
                 self._log(f"Sync status 3 on {cid}: starting again from SyncKey 0")
                 continue
             if col.status == 12:
@@ -527,6 +533,13 @@ class EasClient:
                 f"Sync of {folder.display_name}: still MoreAvailable after {self.max_windows} "
                 "windows",
                 collection=cid,
+            )
+        if snapshot is not None:
+            after = {i.server_id: i.digest for i in self.state.items(cid)}
+            report.added = counted[0] + len(after.keys() - snapshot.keys())
+            report.deleted = counted[2] + len(snapshot.keys() - after.keys())
+            report.changed = counted[1] + sum(
+                1 for k in after.keys() & snapshot.keys() if after[k] != snapshot[k]
             )
         report.total = self.state.item_count(cid)
         return report

@@ -223,6 +223,9 @@ def test_sync_status_3_restarts_collection_from_zero(make):
     report = client.sync_all_mail()
     assert report.folders["5"].restarted
     assert held(client, "5") == server.server_ids("5")
+    # The net change since the last run, not "4 deleted, 5 added".
+    f = report.folders["5"]
+    assert (f.added, f.changed, f.deleted, f.total) == (1, 0, 0, 5)
 
 
 def test_sync_status_12_runs_foldersync_then_goes_on(make):
