@@ -1,23 +1,29 @@
 """The heartbeat probe: the longest Ping heartbeat that survives the path to the server.
 
 A NAT or firewall that forgets idle connections kills a Ping whose heartbeat is longer than its
-idle timeout. The probe finds that limit in two phases:
+idle timeout. The probe finds that limit in stages of parallel Pings, each lane its own device:
 
-1. a *staged parallel* round: Pings with a ladder of heartbeats from the minimum to the maximum,
-   all at once (each lane its own device), so one round costs about the longest heartbeat;
-2. *bisection* between the longest heartbeat that survived and the shortest that was lost,
-   one Ping at a time, until the bracket is narrow (5 % or 1 s) or the time budget is spent.
+1. a geometric ladder of heartbeats from the minimum to the maximum, all at once;
+2. then, inside the bracket between the longest heartbeat that survived and the shortest that
+   was lost, evenly spread Pings on the lanes that are free — with a single free lane this is
+   plain bisection — until the bracket is narrow (5 % or 1 s) or the time budget is spent.
+
+A stage is decided as soon as every Ping below the shortest lost heartbeat has ended: Pings
+above it (which the path will lose too) are not waited for, so a 30-minute ladder rung does not
+hold up a path that drops connections after five. They finish in the background (they end by
+heartbeat + margin) and their lanes join later stages when free.
 
 How a Ping is sent is not this module's business: it takes a ``ping(heartbeat, lane)`` function
-that returns a `ProbeSample`. Time is accounted from the samples' own durations, so the
-algorithm is deterministic under test.
+that blocks until the Ping ends and returns a `ProbeSample`. The clock is injectable.
 """
 
 from __future__ import annotations
 
 import math
+import queue
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +44,8 @@ LOST = frozenset(
     }
 )
 
-MAX_ROUNDS = 20  # bisection rounds; 20 halvings narrow any sane range to nothing
+MAX_PINGS = 200  # a hard bound on Pings per probe, whatever the path does
+SLACK = 30.0  # seconds beyond heartbeat + margin before a Ping that never ends is an error
 
 
 @dataclass(frozen=True)
@@ -188,74 +195,73 @@ def _narrow_enough(lo: int, hi: int) -> bool:
     return hi - lo <= max(1, math.floor(0.05 * hi))
 
 
-class _Probe:
-    def __init__(self, result: ProbeResult, ping: PingFn, budget: float, margin: float) -> None:
-        self.r = result
-        self.ping = ping
-        self.budget = budget
-        self.margin = margin
+def spread(lo: int, hi: int, count: int) -> list[int]:
+    """Up to ``count`` integers evenly spread strictly between ``lo`` and ``hi``."""
+    if hi - lo <= 1 or count < 1:
+        return []
+    if hi - lo - 1 <= count:
+        return list(range(lo + 1, hi))
+    step = (hi - lo) / (count + 1)
+    return sorted({round(lo + step * k) for k in range(1, count + 1)} - {lo, hi})
 
-    def take(self, samples: list[ProbeSample]) -> None:
-        r = self.r
-        r.samples.extend(samples)
-        if samples:
-            r.seconds += max(s.seconds for s in samples)  # a round lasts as long as its longest
-        for s in samples:
-            if s.outcome is PingOutcome.ADJUSTED and s.server_heartbeat is not None:
-                if s.server_heartbeat < s.heartbeat:
-                    r.server_max = min(r.server_max or s.server_heartbeat, s.server_heartbeat)
-                else:
-                    r.server_min = max(r.server_min or s.server_heartbeat, s.server_heartbeat)
-            elif s.outcome in SURVIVED:
-                held = (
-                    s.heartbeat
-                    if s.outcome is PingOutcome.NO_CHANGES
-                    else min(s.heartbeat, math.floor(s.seconds))
-                )
-                if held >= 1:
-                    r.longest_ok = max(r.longest_ok or 0, held)
-            elif s.outcome in LOST:
-                if r.shortest_lost is None or s.heartbeat < r.shortest_lost:
-                    r.shortest_lost = s.heartbeat
-                    r.failure_mode = s.outcome
-            elif r.error is None:
-                r.error = f"a Ping with heartbeat {s.heartbeat} s ended {s.outcome}: {s.detail}"
-        if (
-            r.longest_ok is not None
-            and r.shortest_lost is not None
-            and r.longest_ok >= r.shortest_lost
-        ):
-            # Lost below something that survived: the path is erratic (address changes,
-            # lifetime limits, load). Trust the loss: the longest success below it stands.
-            r.inconsistent = True
-            below = [
-                s.heartbeat
-                for s in r.samples
-                if s.outcome is PingOutcome.NO_CHANGES and s.heartbeat < r.shortest_lost
-            ]
-            r.longest_ok = max(below) if below else None
 
-    def affordable(self, heartbeat: int) -> bool:
-        if self.r.seconds + heartbeat + self.margin > self.budget:
-            self.r.budget_exhausted = True
-            return False
-        return True
+def take(r: ProbeResult, s: ProbeSample) -> None:
+    """Fold one sample into the result: bounds, the bracket, errors."""
+    r.samples.append(s)
+    if s.outcome is PingOutcome.ADJUSTED and s.server_heartbeat is not None:
+        if s.server_heartbeat < s.heartbeat:
+            r.server_max = min(r.server_max or s.server_heartbeat, s.server_heartbeat)
+        else:
+            r.server_min = max(r.server_min or s.server_heartbeat, s.server_heartbeat)
+    elif s.outcome in SURVIVED:
+        # Status 2 ends the Ping early: the path held it idle only that long.
+        held = (
+            s.heartbeat
+            if s.outcome is PingOutcome.NO_CHANGES
+            else min(s.heartbeat, math.floor(s.seconds))
+        )
+        if held >= 1:
+            r.longest_ok = max(r.longest_ok or 0, held)
+    elif s.outcome in LOST:
+        if r.shortest_lost is None or s.heartbeat < r.shortest_lost:
+            r.shortest_lost = s.heartbeat
+            r.failure_mode = s.outcome
+    elif r.error is None:
+        r.error = f"a Ping with heartbeat {s.heartbeat} s ended {s.outcome}: {s.detail}"
+    if r.longest_ok is not None and r.shortest_lost is not None and r.longest_ok >= r.shortest_lost:
+        # Lost below something that survived: the path is erratic (address changes, lifetime
+        # limits, load). Trust the loss: the longest success below it stands.
+        r.inconsistent = True
+        below = [
+            x.heartbeat
+            for x in r.samples
+            if x.outcome is PingOutcome.NO_CHANGES and x.heartbeat < r.shortest_lost
+        ]
+        r.longest_ok = max(below) if below else None
 
-    def next_heartbeat(self) -> int | None:
-        r = self.r
-        lo, hi = r.longest_ok, r.shortest_lost
-        if r.error:
-            return None
-        if hi is None:
-            # Nothing lost yet: try the cap once (e.g. the server's maximum after a status 5).
-            tried = {s.heartbeat for s in r.samples if s.outcome is not PingOutcome.ADJUSTED}
-            return r.cap if r.cap not in tried and (lo or 0) < r.cap else None
-        if lo is None:
-            return r.floor if hi > r.floor else None
-        if _narrow_enough(lo, hi):
-            return None
-        mid = (lo + hi) // 2
-        return mid if lo < mid < hi else None
+
+def plan(r: ProbeResult, free: int, first: bool, limit: float = math.inf) -> list[int]:
+    """The heartbeats of the next stage, for ``free`` lanes; the first ladder stops at
+    ``limit`` (what the budget still allows)."""
+    if r.error or free < 1:
+        return []
+    if first:
+        top = min(r.cap, math.floor(limit)) if limit < math.inf else r.cap
+        return ladder(r.floor, top, free) if top >= r.floor else []
+    lo, hi = r.longest_ok, r.shortest_lost
+    tried = {s.heartbeat for s in r.samples if s.outcome is not PingOutcome.ADJUSTED}
+    if hi is None:
+        # Nothing lost yet: try the cap (e.g. the server's maximum after a status 5).
+        return [r.cap] if r.cap not in tried and (lo or 0) < r.cap else []
+    if lo is None:
+        if hi <= r.floor:
+            return []
+        if r.floor not in tried:
+            return spread(r.floor - 1, hi, free)
+        return spread(r.floor, hi, free)
+    if _narrow_enough(lo, hi):
+        return []
+    return spread(lo, hi, free)
 
 
 def probe_heartbeat(
@@ -266,25 +272,68 @@ def probe_heartbeat(
     lanes: int = 6,
     budget: float = 600.0,
     margin: float = 5.0,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ProbeResult:
     """Find the longest heartbeat in [minimum, maximum] that survives; see the module docstring.
 
-    ``budget`` bounds the total seconds; ``margin`` is what a lost Ping costs beyond its
-    heartbeat (the client's read-timeout margin).
+    ``budget`` bounds the seconds spent (no stage starts a Ping that could end after it);
+    ``margin`` is what a lost Ping costs beyond its heartbeat (the client's read-timeout margin).
+    Pings still running when the answer is known are left to end on their own.
     """
     if minimum < 1 or maximum < minimum:
         raise CheckError(
             f"heartbeat range must be 1 <= minimum <= maximum, got {minimum}..{maximum}"
         )
+    if lanes < 1:
+        raise CheckError(f"the probe needs at least one lane, got {lanes}")
     result = ProbeResult(minimum=minimum, maximum=maximum)
-    probe = _Probe(result, ping, budget, margin)
-    top = min(maximum, max(minimum, int(budget - margin)))
-    first = ladder(minimum, top, lanes)
-    with ThreadPoolExecutor(max_workers=len(first), thread_name_prefix="eas-probe") as pool:
-        probe.take(list(pool.map(ping, first, range(len(first)))))
-    for _ in range(MAX_ROUNDS):
-        heartbeat = probe.next_heartbeat()
-        if heartbeat is None or not probe.affordable(heartbeat):
+    started = clock()
+    done: queue.Queue[tuple[int, ProbeSample | BaseException]] = queue.Queue()
+    busy: dict[int, tuple[int, float]] = {}  # lane -> (heartbeat, started at)
+
+    def run(lane: int, heartbeat: int) -> None:
+        try:
+            done.put((lane, ping(heartbeat, lane)))
+        except BaseException as exc:  # handed to the probe's thread, which reports it
+            done.put((lane, exc))
+
+    def relevant(heartbeat: int) -> bool:
+        lo, hi = result.longest_ok, result.shortest_lost
+        return (lo is None or heartbeat > lo) and (hi is None or heartbeat < hi)
+
+    first, launched = True, 0
+    while True:
+        if not any(relevant(hb) for hb, _ in busy.values()):
+            free = [lane for lane in range(lanes) if lane not in busy]
+            left = budget - (clock() - started) - margin
+            wanted = plan(result, max(1, len(free)), first, limit=left)
+            if launched >= MAX_PINGS:
+                wanted = []
+            affordable = [hb for hb in wanted if hb <= left]
+            if len(affordable) < len(wanted) or (first and result.cap > left):
+                result.budget_exhausted = True
+            if not affordable:
+                break  # the answer is known (or unaffordable); stragglers end on their own
+            if free:
+                first = False
+                for lane, hb in zip(free, affordable, strict=False):
+                    busy[lane] = (hb, clock())
+                    launched += 1
+                    threading.Thread(
+                        target=run, args=(lane, hb), name=f"eas-probe-{lane}", daemon=True
+                    ).start()
+            # else: every lane holds a straggler; wait for one to come free
+        deadline = max(at + hb + margin + SLACK for hb, at in busy.values())
+        try:
+            lane, got = done.get(timeout=max(0.01, deadline - clock()))
+        except queue.Empty:
+            result.error = "a Ping did not end within heartbeat + margin; giving up"
             break
-        probe.take([ping(heartbeat, 0)])
+        busy.pop(lane, None)
+        if isinstance(got, BaseException):
+            result.error = f"the probe's Ping failed: {type(got).__name__}: {got}"
+            break
+        take(result, got)
+    result.samples.sort(key=lambda s: s.heartbeat)
+    result.seconds = clock() - started
     return result
