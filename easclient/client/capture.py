@@ -25,6 +25,8 @@ from easclient import wbxml
 from easclient.protocol import WBXML_CONTENT_TYPE, EasRequest, EasResponse
 
 REDACTED = "[redacted]"
+#: The ``schema`` field of every line; readers (easclient.capture) refuse lines they do not know.
+SCHEMA_VERSION = 1
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 #: Bodies larger than this are cut in the capture (the size is still recorded).
 MAX_BODY_BYTES = 1 << 20
@@ -126,6 +128,7 @@ class CaptureWriter:
     ) -> None:
         """Write one exchange (``response`` None when it failed with ``error``)."""
         entry: dict[str, Any] = {
+            "schema": SCHEMA_VERSION,
             "time": (when or datetime.now(UTC)).isoformat(),
             "device": self.device,
             "command": request.query.cmd if request.query else request.method,
