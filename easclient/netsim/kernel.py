@@ -253,7 +253,17 @@ class KernelNat:
 
         proc = self.popen(
             role,
-            [sys.executable, "-m", "easclient.netsim.peers", "server", "--port", str(port)],
+            # All addresses of the namespace: it has only its own veth and loopback.
+            [
+                sys.executable,
+                "-m",
+                "easclient.netsim.peers",
+                "server",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                str(port),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

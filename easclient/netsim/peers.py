@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m easclient.netsim.peers")
     sub = parser.add_subparsers(dest="role", required=True)
     srv = sub.add_parser("server", help="serve long polls; print one JSON line per session")
-    srv.add_argument("--host", default="0.0.0.0")
+    srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, required=True)
     srv.add_argument("--max-seconds", type=float, default=60.0)
     cli = sub.add_parser("client", help="run long polls; print the result as one JSON line")

@@ -201,6 +201,39 @@ def test_address_change_on_a_schedule(server):
     assert 0.45 < changes[1].at - changes[0].at < 0.7
 
 
+def test_address_change_at_given_times_with_its_own_action(server):
+    """`change_address_at` fires once at each time, with `on_address_change`."""
+    cfg = NatProxyConfig(
+        "127.0.0.1",
+        server.port,
+        change_address_at=(0.4,),
+        on_address_change="kernel",
+        on_idle="reset",
+    )
+    with start_in_thread(cfg) as nat:
+        result = long_poll("127.0.0.1", nat.port, ["HOLD", "ECHO after"], read_timeout=0.8)
+        assert result.steps == ["timeout", "reset"]  # kernel-like: silence, then RST on send
+        time.sleep(0.3)
+        assert len(nat.proxy.address_changes) == 1
+        (record,) = nat.connections
+    change = record.find(EventKind.ADDRESS_CHANGED)
+    assert change.action is OnIdle.KERNEL and 0.4 <= change.at < 0.6
+
+
+def test_on_max_lifetime_overrides_on_idle(server):
+    cfg = NatProxyConfig(
+        "127.0.0.1",
+        server.port,
+        idle_timeout=10,
+        on_idle="reset",
+        max_lifetime=0.3,
+        on_max_lifetime="close",
+    )
+    with start_in_thread(cfg) as nat:
+        assert long_poll("127.0.0.1", nat.port, ["HOLD"], read_timeout=2).steps == ["eof"]
+        assert nat.connections[0].find(EventKind.LIFETIME_EXPIRED).action is OnIdle.CLOSE
+
+
 def test_upstream_refused_resets_the_client():
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
