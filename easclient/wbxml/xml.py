@@ -35,6 +35,7 @@ from .errors import WBXMLError, XMLInputError
 from .tree import Element
 
 _PLACEHOLDER_NS = re.compile(r"page\d{1,3}")
+_NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
 _PLACEHOLDER_LOCAL = re.compile(r"_(0x[0-9A-F]{2})")
 # Characters XML 1.0 cannot carry, not even as character references (XML 1.0 §2.2).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -49,9 +50,13 @@ def namespace_uri(namespace: str) -> str:
 
 
 def _split(tag: str) -> tuple[str, str]:
-    namespace, _, local = tag.partition(":")
+    namespace, _, local = tag.partition(":") if isinstance(tag, str) else ("", "", "")
     if _PLACEHOLDER_NS.fullmatch(namespace) and local.startswith("0x"):
         local = "_" + local  # XML names cannot start with a digit
+    if not (_NAME.fullmatch(namespace) and _NAME.fullmatch(local)):
+        # to_xml writes any well-formed tag (from_xml is the one that checks the code pages),
+        # but never malformed XML
+        raise WBXMLError(f"tag {tag!r} is not of the form Namespace:Name")
     return namespace, local
 
 

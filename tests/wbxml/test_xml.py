@@ -194,3 +194,9 @@ def test_namespace_names_are_matched_without_regard_to_case():
     # libwbxml writes the GAL page (16) as "Gal:"
     text = '<Properties xmlns="Search:"><DisplayName xmlns="Gal:">Ann</DisplayName></Properties>'
     assert from_xml(text) == E("Search:Properties", E("GAL:DisplayName", "Ann"))
+
+
+@pytest.mark.parametrize("tag", ["Sync", "AirSync:", ":Sync", "Air Sync:Sync", "AirSync:Sy<nc"])
+def test_to_xml_refuses_tags_that_would_make_malformed_xml(tag):
+    with pytest.raises(WBXMLError, match="not of the form Namespace:Name"):
+        to_xml(E("AirSync:Sync", Element._raw(tag, [], None)))
