@@ -17,7 +17,7 @@ from easclient.check import CheckOptions, Result, parse_target
 from easclient.check.demo import DemoSettings, run_demo
 from easclient.check.session import check_url
 from easclient.cli import check as check_cli
-from easclient.netsim import NatProxyConfig, OnIdle, start_in_thread
+from easclient.netsim import NatProxyConfig, OnIdle, TlsBridge, start_in_thread
 
 from .conftest import options_blocking_proxy
 
@@ -258,3 +258,48 @@ def test_bad_input_is_one_line_on_stderr() -> None:
     assert proc.stderr.strip() == (
         "eas: error: --resolve 'h.test:nope': 'nope' is not an IP address"
     )
+
+
+@pytest.mark.eas_mock(heartbeat_min=2)
+def test_ping_below_the_server_minimum_follows_status_5(eas_mock_server) -> None:
+    r = run(eas_mock_server, eas_mock_server.url, "--ping-heartbeat", "1", "--json")
+    ping = steps(r.stdout)["ping"]
+    assert ping["result"] == "pass", ping
+    assert "from 1 s to its bound, 2 s" in ping["detail"]
+    assert ping["data"]["heartbeat"] == 2 and ping["data"]["outcome"] == "no-changes"
+
+
+@pytest.mark.eas_mock(tls=True)
+def test_a_firewall_that_bridges_tls_with_its_own_certificate(eas_mock_server) -> None:
+    bridge = TlsBridge(
+        hostnames=("firewall.internal.test",), upstream_ca_file=eas_mock_server.ca_file
+    )
+    cfg = NatProxyConfig(
+        target_host="127.0.0.1", target_port=_port(eas_mock_server.url), tls=bridge
+    )
+    with start_in_thread(cfg) as nat:
+        url = f"https://localhost:{nat.port}"
+        r = run(eas_mock_server, url, "--ca-file", eas_mock_server.ca_file, "--json")
+    s = steps(r.stdout)
+    assert s["tls-trust"]["result"] == "fail"
+    assert "easclient NAT proxy" in s["tls-trust"]["detail"]  # whose certificate it really is
+    assert s["tls-name"]["detail"] == (
+        "the certificate names firewall.internal.test but the device asked for localhost"
+    )
+    assert r.exit_code == 1
+
+
+@pytest.mark.slow
+def test_the_demonstration_from_the_command_line() -> None:
+    r = CliRunner().invoke(app, ["check", "--json"], catch_exceptions=False)
+    doc = json.loads(r.stdout)
+    by_name = {s["name"]: s for s in doc["steps"]}
+    assert "simulated NAT" in doc["notes"][0]
+    for name in ("dns", "tcp", "tls", "tls-trust", "tls-name", "options", "provision", "sync"):
+        assert by_name[name]["result"] == "pass", by_name[name]
+    assert by_name["ping"]["result"] == "fail"
+    assert by_name["ping"]["data"]["outcome"] == "blackhole"
+    probe = by_name["heartbeat-probe"]["data"]
+    assert abs(probe["longest_surviving_heartbeat"] - 4) <= 2  # the demo NAT forgets after 4 s
+    assert doc["seconds"] < 60
+    assert r.exit_code == 1  # the demonstration shows a failure, and says so
