@@ -12,6 +12,7 @@ Typical use::
         report = client.sync_all_mail()
 """
 
+from .aio import AsyncEasClient
 from .capture import CaptureWriter, basic_credential
 from .device import (
     DeviceError,
@@ -33,6 +34,7 @@ from .transport import BasicAuth, BearerAuth, HttpxTransport, NetworkError, Tran
 __all__ = [
     "PROFILES",
     "STRATEGIES",
+    "AsyncEasClient",
     "BasicAuth",
     "BearerAuth",
     "CaptureWriter",
