@@ -206,3 +206,21 @@ def test_console_script_runs_and_fails_cleanly(tmp_path):
     )
     assert p.returncode != 0
     assert p.stderr.strip() == "eas: error: --heartbeat must be positive, got 0"
+
+
+@pytest.mark.eas_mock(tls=True)
+def test_sync_over_tls_needs_the_ca_file(runner, eas_mock_server, tmp_path):
+    u = eas_mock_server.user
+    base = ["sync", eas_mock_server.url, "--user", u.name, "--state", str(tmp_path / "s")]
+    r = runner.invoke(app, base, env={"EAS_PASSWORD": u.password})
+    assert r.exit_code != 0
+    assert "TLS failed" in r.stderr and "--ca-file" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = runner.invoke(
+        app,
+        [*base, "--ca-file", eas_mock_server.ca_file, "--json"],
+        env={"EAS_PASSWORD": u.password},
+    )
+    assert r.exit_code == 0, r.output
+    inbox = next(f for f in json.loads(r.stdout)["folders"].values() if f["name"] == "Inbox")
+    assert inbox["total"] == 10
