@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -63,7 +64,7 @@ def register(app: typer.Typer) -> None:
             ca_file=ca_file,
             insecure=insecure,
             capture=capture,
-            state=state,
+            state=state or Path(":memory:"),  # OPTIONS alone leaves no state file behind
             verbose=verbose,
             need_credentials=bool(user or token_env),
         )
