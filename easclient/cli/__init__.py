@@ -25,7 +25,18 @@ def _root() -> None:
 
 
 # Modules of easclient.cli that define `register(app)`.
-_COMMAND_MODULES: list[str] = ["nat", "wbxml", "mock", "client", "check", "probe", "matrix"]
+_COMMAND_MODULES: list[str] = [
+    "nat",
+    "wbxml",
+    "mock",
+    "client",
+    "check",
+    "probe",
+    "matrix",
+    "query",
+    "capture",
+    "replay",
+]
 
 
 def _load() -> None:

@@ -1,0 +1,261 @@
+"""Replaying a captured conversation against another server, as the captured device.
+
+Each recorded request is sent again in order with the device's identity as captured (DeviceId,
+DeviceType, User-Agent, protocol version, query form) and its body as captured (so heartbeats,
+window sizes, options and folder lists are the device's), except for what servers hand out
+themselves — SyncKeys, PolicyKeys, folder and item ServerIds — which :class:`IdMap` rewrites
+from the answers this server gave. Credentials are the caller's (the capture has none). Every
+step is reported side by side with the recorded answer (:mod:`.compare`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from easclient import wbxml
+from easclient.client.transport import NetworkError, Transport
+from easclient.protocol import EasRequest, Headers, RequestQuery
+from easclient.wbxml import Element
+
+from .compare import Difference, Shape, compare, summary
+from .idmap import IdMap
+from .model import Capture, Exchange
+
+#: Recorded request headers not sent again: credentials (redacted anyway), hop-by-hop and
+#: framing headers the transport sets itself, and the policy key (rewritten below).
+_DROP_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "host",
+        "content-length",
+        "connection",
+        "transfer-encoding",
+        "accept-encoding",
+        "x-ms-policykey",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One side of a step: the HTTP status (None: no answer), a summary line and the XML."""
+
+    status: int | None
+    summary: str
+    xml: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "summary": self.summary,
+            "xml": self.xml,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """One replayed exchange."""
+
+    index: int
+    line: int
+    command: str
+    recorded: Answer
+    live: Answer
+    differences: tuple[Difference, ...]
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def same(self) -> bool:
+        return not self.differences
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "line": self.line,
+            "command": self.command,
+            "recorded": self.recorded.to_dict(),
+            "live": self.live.to_dict(),
+            "differences": [d.to_dict() for d in self.differences],
+            "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class ReplayReport:
+    """The whole replay."""
+
+    capture: str | None
+    target: str
+    device: dict[str, str]
+    steps: list[ReplayStep] = field(default_factory=list)
+    ids: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def differing(self) -> list[ReplayStep]:
+        return [s for s in self.steps if not s.same]
+
+    def to_dict(self) -> dict:
+        return {
+            "capture": self.capture,
+            "target": self.target,
+            "device": self.device,
+            "steps": [s.to_dict() for s in self.steps],
+            "differing_steps": len(self.differing),
+            "ids": self.ids,
+        }
+
+
+def _heartbeat(el: Element | None) -> int | None:
+    """The seconds a request asks the server to hold it (Ping or Sync HeartbeatInterval, Sync
+    Wait in minutes; MS-ASCMD 2.2.3.79, 2.2.3.187)."""
+    if el is None:
+        return None
+    for name, factor in (("HeartbeatInterval", 1), ("Wait", 60)):
+        value = el.findtext(name)
+        if value and value.isdigit():
+            return int(value) * factor
+    return None
+
+
+def _decode_live(body: bytes, content_type: str | None) -> tuple[Element | None, str | None]:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if not body or media not in ("", "application/vnd.ms-sync.wbxml"):
+        return None, None
+    try:
+        return wbxml.decode(body), None
+    except wbxml.WBXMLError as exc:
+        return None, f"answer does not decode as WBXML: {exc}"
+
+
+class Replayer:
+    """Sends a capture's requests through ``transport`` and compares the answers."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        user: str | None = None,
+        ping_margin: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.transport = transport
+        self.user = user
+        self.ping_margin = ping_margin
+        self.ids = IdMap()
+        self._clock = clock
+        self._last_heartbeat: int | None = None
+
+    def build(self, ex: Exchange) -> tuple[EasRequest, list[str], Element | None]:
+        """The request to send for ``ex`` (ids rewritten), notes about it, and its body tree."""
+        notes: list[str] = []
+        query: RequestQuery | None = ex.request_query()
+        if query is not None:
+            query.params = self.ids.rewrite_params(query.params)
+            query.policy_key = self.ids.rewrite_policy_key(query.policy_key)
+            if self.user is not None:
+                query.user = self.user
+        headers = Headers(
+            {k: v for k, v in ex.request_headers.items() if k.lower() not in _DROP_HEADERS}
+        )
+        recorded_key = Headers(ex.request_headers).get("X-MS-PolicyKey")
+        if recorded_key is not None:
+            live_key = self.ids.rewrite_policy_key(recorded_key)
+            headers["X-MS-PolicyKey"] = str(live_key if live_key is not None else recorded_key)
+        element: Element | None = None
+        body = b""
+        if ex.request is not None:
+            if ex.request.truncated:
+                notes.append("request body was truncated in the capture; sent as captured")
+            element = ex.request.element()
+            if element is not None:
+                element = self.ids.rewrite(element)
+                body = wbxml.encode(element)
+            else:
+                body = ex.request.raw()
+        request = EasRequest(ex.method, ex.path, query, headers, body, ex.base64_query)
+        return request, notes, element
+
+    def step(self, index: int, ex: Exchange) -> ReplayStep:
+        request, notes, element = self.build(ex)
+        heartbeat = _heartbeat(element)
+        if ex.command == "Ping":
+            if heartbeat is None:
+                heartbeat = self._last_heartbeat  # an empty Ping reuses the cached heartbeat
+            else:
+                self._last_heartbeat = heartbeat
+        read_timeout = None if heartbeat is None else heartbeat + self.ping_margin
+        recorded_el = ex.response_element()
+        recorded = Answer(ex.status, summary(ex.status, recorded_el, ex.error), None, ex.error)
+        if ex.response is not None and ex.response.xml is not None:
+            recorded = Answer(ex.status, recorded.summary, ex.response.xml, ex.error)
+        started = self._clock()
+        try:
+            response = self.transport.send(request, read_timeout=read_timeout)
+        except NetworkError as exc:
+            seconds = self._clock() - started
+            live = Answer(None, summary(None, None, str(exc)), None, str(exc))
+            diffs = compare(Shape.of(ex.status, recorded_el), Shape.of(None, None))
+            if ex.status is None:
+                diffs = []  # no answer then, none now
+            return ReplayStep(
+                index, ex.line, ex.command, recorded, live, tuple(diffs), seconds, tuple(notes)
+            )
+        seconds = self._clock() - started
+        live_el, problem = _decode_live(response.body, response.headers.get("Content-Type"))
+        if problem:
+            notes.append(problem)
+        live = Answer(
+            response.status_code,
+            summary(response.status_code, live_el),
+            wbxml.to_xml(live_el) if live_el is not None else None,
+        )
+        self.ids.learn_answers(recorded_el, live_el)
+        diffs = compare(
+            Shape.of(ex.status, recorded_el),
+            Shape.of(response.status_code, live_el),
+            recorded_headers=ex.response_headers,
+            live_headers=dict(response.headers),
+            options=ex.method == "OPTIONS",
+        )
+        return ReplayStep(
+            index, ex.line, ex.command, recorded, live, tuple(diffs), seconds, tuple(notes)
+        )
+
+    def run(
+        self,
+        capture: Capture,
+        *,
+        on_step: Callable[[ReplayStep], None] | None = None,
+        commands: frozenset[str] | None = None,
+    ) -> ReplayReport:
+        """Replay every exchange (or only ``commands``) in order."""
+        report = ReplayReport(capture.path, self.transport.base_url, capture.device)
+        for index, ex in enumerate(capture, 1):
+            if commands is not None and ex.command not in commands:
+                continue
+            step = self.step(index, ex)
+            report.steps.append(step)
+            if on_step is not None:
+                on_step(step)
+        report.ids = self.ids.snapshot()
+        return report
+
+
+def replay(
+    capture: Capture,
+    transport: Transport,
+    *,
+    user: str | None = None,
+    ping_margin: float = 10.0,
+    on_step: Callable[[ReplayStep], None] | None = None,
+) -> ReplayReport:
+    """Replay ``capture`` through ``transport`` (see :class:`Replayer`)."""
+    return Replayer(transport, user=user, ping_margin=ping_margin).run(capture, on_step=on_step)

@@ -1,0 +1,152 @@
+"""`eas replay CAPTURE URL`: replay a captured conversation as the captured device, and show
+where this server answers differently."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from easclient.capture import CaptureError, Replayer, ReplayStep, read_capture
+from easclient.cli import fail
+from easclient.cli._common import (
+    CaFileOpt,
+    CliError,
+    InsecureOpt,
+    JsonOpt,
+    PasswordEnvOpt,
+    TokenEnvOpt,
+    UrlArg,
+    read_password,
+    server_base,
+)
+from easclient.client import BasicAuth, BearerAuth, CaptureWriter, HttpxTransport, basic_credential
+from easclient.errors import EasError
+
+
+def _table(steps: list[ReplayStep]) -> Table:
+    table = Table(show_lines=False, expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("command")
+    table.add_column("recorded server")
+    table.add_column("this server")
+    table.add_column("differences")
+    for s in steps:
+        diff = "\n".join(str(d) for d in s.differences) if s.differences else "same"
+        if s.notes:
+            diff += "\n" + "\n".join(f"note: {n}" for n in s.notes)
+        style = None if s.same else "yellow"
+        table.add_row(
+            str(s.index), s.command, s.recorded.summary, s.live.summary, diff, style=style
+        )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("replay")
+    def replay_command(
+        capture: Annotated[Path, typer.Argument(help="capture file to replay")],
+        url: UrlArg,
+        user: Annotated[
+            str | None,
+            typer.Option("--user", "-u", help="user on the target (default: the captured user)"),
+        ] = None,
+        password_env: PasswordEnvOpt = None,
+        token_env: TokenEnvOpt = None,
+        ca_file: CaFileOpt = None,
+        insecure: InsecureOpt = False,
+        as_json: JsonOpt = False,
+        record: Annotated[
+            Path | None,
+            typer.Option("--capture", help="also capture this replay to FILE (redacted)"),
+        ] = None,
+        margin: Annotated[
+            float, typer.Option("--margin", help="seconds to wait beyond a Ping's heartbeat")
+        ] = 10.0,
+        command: Annotated[
+            list[str] | None, typer.Option("--command", help="replay only these commands")
+        ] = None,
+    ) -> None:
+        """Send the captured requests to URL in order, as the captured device (identity, query
+        form, bodies with their heartbeats and window sizes), with SyncKeys, PolicyKeys and
+        ServerIds mapped from this server's answers; report each step beside the recorded
+        answer. Credentials come from --user and --password-env/EAS_PASSWORD (or --token-env),
+        never from the capture. Exit 0: same answers; 1: differences; 2: error."""
+        try:
+            cap = read_capture(capture)
+            base, _host = server_base(url)
+            name = user or cap.device.get("user")
+            secrets: list[str | None] = []
+            if token_env:
+                token = os.environ.get(token_env)
+                if not token:
+                    raise CliError(f"--token-env {token_env}: that variable is not set")
+                auth: BasicAuth | BearerAuth = BearerAuth(token)
+                secrets.append(token)
+            else:
+                if not name:
+                    raise CliError("--user is required (the capture names no user)")
+                password = read_password(name, password_env)
+                auth = BasicAuth(name, password)
+                secrets += [password, basic_credential(name, password)]
+            if ca_file is not None and not ca_file.is_file():
+                raise CliError(f"--ca-file {ca_file}: no such file")
+        except (CaptureError, CliError) as exc:
+            raise fail(str(exc)) from None
+        console = Console(highlight=False)
+        device = cap.device
+
+        def progress(step: ReplayStep) -> None:
+            if not as_json:
+                mark = "same" if step.same else f"{len(step.differences)} difference(s)"
+                typer.echo(f"eas: step {step.index} {step.command}: {mark}", err=True)
+
+        try:
+            with ExitStack() as stack:
+                writer = None
+                if record is not None:
+                    writer = stack.enter_context(
+                        CaptureWriter(record, secrets=secrets, device=device)
+                    )
+                transport = stack.enter_context(
+                    HttpxTransport(
+                        base,
+                        auth=auth,
+                        verify=not insecure,
+                        ca_file=str(ca_file) if ca_file else None,
+                        capture=writer,
+                    )
+                )
+                replayer = Replayer(transport, user=name, ping_margin=margin)
+                report = replayer.run(
+                    cap,
+                    on_step=progress,
+                    commands=frozenset(command) if command else None,
+                )
+        except EasError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            ident = ", ".join(
+                f"{k}={device[k]}"
+                for k in ("device_type", "device_id", "user_agent", "version")
+                if k in device
+            )
+            console.print(f"replay of {capture} against {base} as {ident}", markup=False)
+            console.print(_table(report.steps))
+            n = len(report.differing)
+            console.print(
+                f"{len(report.steps)} steps, {n} with differences"
+                if n
+                else f"{len(report.steps)} steps, all answered alike",
+                markup=False,
+            )
+        if report.differing:
+            raise typer.Exit(1)
