@@ -36,6 +36,7 @@ _COMMAND_MODULES: list[str] = [
     "query",
     "capture",
     "replay",
+    "load",
 ]
 
 

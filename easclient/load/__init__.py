@@ -1,0 +1,27 @@
+"""Load generation support that needs no locust: scenarios, in-memory device state, the fleet's
+accounts, our own statistics and the report (table and chart).
+
+The locust side (User classes, the gevent transport) lives in ``loadtests/`` and is only ever
+imported inside locust processes, because locust monkey-patches the standard library with gevent
+when it is imported.
+"""
+
+from .fleet import Account, FleetError, read_accounts, write_accounts
+from .memstate import MemoryState
+from .scenario import NatSpec, Scenario, ScenarioError, load_scenario, scenario_names
+from .stats import Aggregate, LoadStats
+
+__all__ = [
+    "Account",
+    "Aggregate",
+    "FleetError",
+    "LoadStats",
+    "MemoryState",
+    "NatSpec",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "read_accounts",
+    "scenario_names",
+    "write_accounts",
+]

@@ -1,0 +1,328 @@
+"""Running a load scenario: the mock server and NAT proxy when asked, locust headless in a
+subprocess, and the summary afterwards. ``eas load`` is a thin layer over :func:`run_load`.
+
+locust runs in its own process(es) because importing it monkey-patches the standard library with
+gevent. This process only starts the helpers, polls the mock's statistics (parked Pings over
+time) and collects the reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from easclient.errors import EasError
+
+from .fleet import Account, read_accounts, write_accounts
+from .scenario import LOADTESTS_DIR, NatSpec, Scenario, load_scenario, scaled_seconds
+
+
+class LoadError(EasError):
+    """A load run that cannot start or did not finish (the message says which value or step)."""
+
+
+def parse_duration(value: str | float) -> float:
+    """``90``, ``90s``, ``2m``, ``1h`` → seconds (LoadError on anything else)."""
+    text = str(value).strip().lower()
+    factor = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
+    number = text[:-1] if factor else text
+    try:
+        seconds = float(number) * (factor or 1)
+    except ValueError:
+        raise LoadError(f"duration must be like 90, 90s, 2m or 1h, got {value!r}") from None
+    if seconds <= 0:
+        raise LoadError(f"duration must be positive, got {value!r}")
+    return seconds
+
+
+@dataclass
+class LoadOptions:
+    """What ``eas load`` was asked to do."""
+
+    scenario: str
+    devices: int
+    spawn_rate: float
+    duration: float
+    out_dir: Path
+    host: str | None = None
+    users_csv: Path | None = None
+    nat: bool = False
+    nat_idle_timeout: float | None = None
+    nat_on_idle: str | None = None
+    nat_change_address_every: float | None = None
+    nat_change_address_at: tuple[float, ...] = ()
+    heartbeat_scale: float | None = None
+    delivery_rate: float | None = None
+    ca_file: Path | None = None
+    insecure: bool = False
+    tcp_keepalive: int | None = None
+    processes: int = 1
+    mock_tls: bool = False
+    locustfile: Path = field(default_factory=lambda: LOADTESTS_DIR / "locustfile.py")
+    stop_timeout: float = 2.0
+
+    def check(self) -> None:
+        if self.devices < 1:
+            raise LoadError(f"--devices must be at least 1, got {self.devices}")
+        if self.spawn_rate <= 0:
+            raise LoadError(f"--spawn-rate must be positive, got {self.spawn_rate}")
+        if self.processes < 1:
+            raise LoadError(f"--processes must be at least 1, got {self.processes}")
+        if self.host and not self.users_csv:
+            raise LoadError("--host needs --users-csv (user,password[,device_id] per line)")
+        if self.host and not self.host.startswith(("http://", "https://")):
+            raise LoadError(f"--host must be an http:// or https:// URL, got {self.host!r}")
+        if not self.locustfile.is_file():
+            raise LoadError(f"locustfile not found: {self.locustfile}")
+
+
+@dataclass
+class LoadResult:
+    summary: dict
+    out_dir: Path
+    locust_exit: int
+    files: dict[str, Path]
+
+
+def _nat_spec(opts: LoadOptions, scenario: Scenario) -> NatSpec | None:
+    spec = scenario.nat
+    wanted = opts.nat or spec is not None
+    if not wanted:
+        return None
+    spec = spec or NatSpec()
+    return NatSpec(
+        idle_timeout=opts.nat_idle_timeout if opts.nat_idle_timeout else spec.idle_timeout,
+        on_idle=opts.nat_on_idle or spec.on_idle,
+        change_address_every=opts.nat_change_address_every or spec.change_address_every,
+        change_address_at=opts.nat_change_address_at or spec.change_address_at,
+        on_address_change=spec.on_address_change,
+    )
+
+
+class _StatsPoller:
+    """Reads the mock's statistics once a second while the run lasts (parked Pings)."""
+
+    def __init__(self, control) -> None:
+        self.control = control
+        self.samples: list[tuple[float, int]] = []
+        self.last: dict = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="eas-load-poll", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                stats = self.control.stats()
+            except Exception:  # the mock is busy or gone: skip a sample
+                continue
+            self.last = stats
+            self.samples.append((time.time(), int(stats.get("parked_pings", 0))))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        with contextlib.suppress(Exception):
+            self.last = self.control.stats()
+
+
+def run_load(opts: LoadOptions, log=None) -> LoadResult:
+    """Run the scenario and return its summary (also written to ``out_dir``)."""
+    import json
+
+    from easclient.netsim import NatProxyConfig, start_in_thread
+
+    opts.check()
+    say = log or (lambda message: None)
+    scenario = load_scenario(opts.scenario)
+    out = opts.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    secret_dir = Path(tempfile.mkdtemp(prefix="eas-load-"))
+    os.chmod(secret_dir, 0o700)
+    server = None
+    nat = None
+    poller = None
+    try:
+        env = dict(os.environ)
+        extra: list[str] = []
+        if opts.host:
+            url = opts.host.rstrip("/")
+            users_csv = opts.users_csv
+            read_accounts(users_csv)  # a bad file fails here, with its line, before locust
+            scale = opts.heartbeat_scale or 1.0
+        else:
+            from easclient.mock import PERSONALITIES, spawn
+
+            scale = opts.heartbeat_scale or scenario.mock_heartbeat_scale
+            personality = PERSONALITIES[scenario.mock_personality]
+            args = [
+                "--user-count",
+                str(opts.devices),
+                "--personality",
+                scenario.mock_personality,
+                "--messages-per-folder",
+                str(scenario.messages_per_folder),
+            ]
+            for flag, bound in (
+                ("--heartbeat-min", personality.heartbeat_min),
+                ("--heartbeat-max", personality.heartbeat_max),
+            ):
+                if bound is not None and scale != 1.0:
+                    args += [flag, str(max(1, round(bound * scale)))]
+            if opts.mock_tls:
+                args.append("--tls")
+            say(f"starting the mock server ({opts.devices} users)")
+            server = spawn(args, timeout=120)
+            handle = server.handle
+            url = handle.url
+            users_csv = secret_dir / "users.csv"
+            write_accounts(users_csv, [Account(u.name, u.password) for u in handle.users])
+            if handle.ca_file:
+                extra += ["--eas-ca-file", handle.ca_file]
+            extra += ["--eas-control-url", url]
+            env["EAS_LOAD_CONTROL_TOKEN"] = handle.control_token
+            if scenario.faults:
+                handle.control.add_faults(*scenario.faults)
+            poller = _StatsPoller(handle.control)
+        spec = _nat_spec(opts, scenario)
+        if spec is not None:
+            host_port = url.split("://", 1)[1].split("/", 1)[0]
+            target_host, _, port = host_port.rpartition(":")
+            if not port:
+                target_host, port = host_port, "443" if url.startswith("https") else "80"
+            nat = start_in_thread(
+                NatProxyConfig(
+                    target_host=target_host.strip("[]"),
+                    target_port=int(port),
+                    idle_timeout=(
+                        scaled_seconds(spec.idle_timeout, scale) if spec.idle_timeout else None
+                    ),
+                    on_idle=spec.on_idle,
+                    change_address_every=spec.change_address_every,
+                    change_address_at=spec.change_address_at,
+                    on_address_change=spec.on_address_change,
+                    max_records=1000,
+                )
+            )
+            nat_started = time.time()
+            extra += ["--eas-connect", f"{nat.host}:{nat.port}"]
+            say(
+                f"NAT proxy on {nat.host}:{nat.port} (idle timeout {nat.proxy.config.idle_timeout})"
+            )
+        if opts.ca_file:
+            extra += ["--eas-ca-file", str(opts.ca_file)]
+        if opts.insecure:
+            extra.append("--eas-insecure")
+        if opts.tcp_keepalive:
+            extra += ["--eas-tcp-keepalive", str(opts.tcp_keepalive)]
+        if opts.delivery_rate is not None:
+            extra += ["--eas-delivery-rate", str(opts.delivery_rate)]
+        if opts.processes > 1:
+            extra += ["--processes", str(opts.processes)]
+        summary_path = out / "summary.json"
+        summary_path.unlink(missing_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(opts.locustfile),
+            "--headless",
+            "--users",
+            str(opts.devices),
+            "--spawn-rate",
+            str(opts.spawn_rate),
+            "--run-time",
+            f"{max(1, round(opts.duration))}s",
+            "--stop-timeout",
+            f"{max(1, round(opts.stop_timeout))}s",
+            "--host",
+            url,
+            "--csv",
+            str(out / "locust"),
+            "--html",
+            str(out / "locust.html"),
+            "--exit-code-on-error",
+            "0",
+            "--eas-scenario",
+            scenario.name,
+            "--eas-users-csv",
+            str(users_csv),
+            "--eas-heartbeat-scale",
+            repr(scale),
+            "--eas-workers",
+            str(opts.processes),
+            "--eas-summary",
+            str(summary_path),
+            *extra,
+        ]
+        if poller is not None:
+            poller.start()
+        say(f"running locust: {opts.devices} devices, {opts.duration:g} s → {out}")
+        with (out / "locust.log").open("w") as log_file:
+            proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+            try:
+                code = proc.wait(timeout=opts.duration + opts.stop_timeout + 120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise LoadError(
+                    f"locust did not finish in time; see {out / 'locust.log'}"
+                ) from None
+        if poller is not None:
+            poller.stop()
+        if not summary_path.is_file():
+            raise LoadError(
+                f"locust ended (exit {code}) without a summary; see {out / 'locust.log'}"
+            )
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        started = summary["started"]
+        if poller is not None:
+            summary["mock"] = {
+                "parked_timeline": [
+                    {"t": round(t - started, 3), "parked": n} for t, n in poller.samples
+                ],
+                "max_parked_pings": poller.last.get("max_parked_pings"),
+                "requests": poller.last.get("requests"),
+                "http_status": poller.last.get("http_status"),
+                "ping_results": poller.last.get("ping_results"),
+                "faults_fired": poller.last.get("faults_fired"),
+            }
+        if nat is not None:
+            summary["nat"] = {
+                "idle_timeout": nat.proxy.config.idle_timeout,
+                "address_changes": [
+                    {"t": round(nat_started + c.at - started, 3), "killed": c.connections_killed}
+                    for c in nat.proxy.address_changes
+                ],
+            }
+        summary_path.write_text(json.dumps(summary), encoding="utf-8")
+        from .report import write_chart
+
+        chart = write_chart(summary, out / "summary.png")
+        files = {
+            "summary": summary_path,
+            "chart": chart,
+            "html": out / "locust.html",
+            "csv": out / "locust_stats.csv",
+            "log": out / "locust.log",
+        }
+        return LoadResult(summary, out, code, files)
+    finally:
+        if poller is not None:
+            poller.stop()
+        if nat is not None:
+            nat.stop()
+        if server is not None:
+            server.stop()
+        shutil.rmtree(secret_dir, ignore_errors=True)

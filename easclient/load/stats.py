@@ -1,0 +1,300 @@
+"""Load statistics of our own, beside locust's request statistics.
+
+A Ping's duration is how long the server held it, so Pings are judged by their outcomes, not by
+response-time percentiles. Each load process keeps a :class:`LoadStats`; locust's
+``report_to_master`` event carries :meth:`LoadStats.drain` to the master, whose ``worker_report``
+event feeds :meth:`Aggregate.merge` (a process running alone merges its own reports). The
+:meth:`Aggregate.summary` is what ``eas load`` prints and charts.
+
+Values are plain dicts, lists and numbers (locust ships reports as msgpack); times are epoch
+seconds (``time.time()``) so that reports of several processes line up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+#: Width of the time buckets for the heartbeat and reconnect timelines (seconds).
+BUCKET = 1.0
+#: Raw push latencies kept at most (for percentiles and the chart).
+MAX_SAMPLES = 200_000
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (0-100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    data = sorted(values)
+    pos = (len(data) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+def distribution(values: Sequence[float]) -> dict:
+    """count, p50, p95, p99, max (None where there is nothing)."""
+    return {
+        "count": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else None,
+    }
+
+
+def _bucket(t: float) -> str:
+    return str(int(t // BUCKET * BUCKET))
+
+
+class LoadStats:
+    """What one load process saw since its last report."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.push_ms: list[float] = []
+        self.initial_sync_ms: list[float] = []
+        self.heartbeats: dict[str, Counter[str]] = defaultdict(Counter)
+        self.reconnect_times: Counter[str] = Counter()
+        self.retry_times: Counter[str] = Counter()
+        self.connects = 0
+        self.reconnects = 0
+        self.devices_started = 0
+        self.devices_ready = 0
+        self.recoveries: list[list[float]] = []
+        self.throttle_waits: list[list[float]] = []
+        self.heartbeat_changes: list[list] = []
+        self.deliveries = 0
+        self.deliveries_failed = 0
+
+    # -- recording (called by the simulated devices) --------------------------------------
+    def ping(self, outcome: str, heartbeat: int, at: float) -> None:
+        self.outcomes[outcome] += 1
+        self.heartbeats[_bucket(at)][str(heartbeat)] += 1
+
+    def heartbeat_changed(self, device: str, strategy: str, at: float, heartbeat: int) -> None:
+        self.heartbeat_changes.append([device, strategy, at, heartbeat])
+
+    def connected(self, at: float, reconnect: bool) -> None:
+        self.connects += 1
+        if reconnect:
+            self.reconnects += 1
+            self.reconnect_times[_bucket(at)] += 1
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] += 1
+
+    def push(self, latency_ms: float) -> None:
+        self.push_ms.append(latency_ms)
+
+    def recovered(self, lost_at: float, back_at: float) -> None:
+        self.recoveries.append([lost_at, back_at])
+
+    def throttled(self, retry_after: float, waited: float, retry_at: float) -> None:
+        self.throttle_waits.append([retry_after, waited])
+        self.retry_times[_bucket(retry_at)] += 1
+
+    # -- shipping -------------------------------------------------------------------------
+    def drain(self) -> dict:
+        """A report of everything since the last one (and start afresh)."""
+        report = {
+            "outcomes": dict(self.outcomes),
+            "errors": dict(self.errors),
+            "push_ms": self.push_ms,
+            "initial_sync_ms": self.initial_sync_ms,
+            "heartbeats": {b: dict(c) for b, c in self.heartbeats.items()},
+            "reconnect_times": dict(self.reconnect_times),
+            "retry_times": dict(self.retry_times),
+            "connects": self.connects,
+            "reconnects": self.reconnects,
+            "devices_started": self.devices_started,
+            "devices_ready": self.devices_ready,
+            "recoveries": self.recoveries,
+            "throttle_waits": self.throttle_waits,
+            "heartbeat_changes": self.heartbeat_changes,
+            "deliveries": self.deliveries,
+            "deliveries_failed": self.deliveries_failed,
+        }
+        self.reset()
+        return report
+
+
+def _add_counts(into: dict, more: dict) -> None:
+    for k, v in more.items():
+        into[k] = into.get(k, 0) + v
+
+
+class Aggregate:
+    """The sum of every report (on the master, or in a process running alone)."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, int] = {}
+        self.errors: dict[str, int] = {}
+        self.push_ms: list[float] = []
+        self.initial_sync_ms: list[float] = []
+        self.heartbeats: dict[str, dict[str, int]] = {}
+        self.reconnect_times: dict[str, int] = {}
+        self.retry_times: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+        self.recoveries: list[list[float]] = []
+        self.throttle_waits: list[list[float]] = []
+        self.heartbeat_changes: list[list] = []
+        self.reports = 0
+        self.sources: set[str] = set()
+
+    def merge(self, report: dict, source: str = "local") -> None:
+        self.reports += 1
+        self.sources.add(source)
+        _add_counts(self.outcomes, report.get("outcomes", {}))
+        _add_counts(self.errors, report.get("errors", {}))
+        room = MAX_SAMPLES - len(self.push_ms)
+        self.push_ms.extend(report.get("push_ms", [])[: max(0, room)])
+        self.initial_sync_ms.extend(report.get("initial_sync_ms", []))
+        for bucket, counts in report.get("heartbeats", {}).items():
+            _add_counts(self.heartbeats.setdefault(str(bucket), {}), counts)
+        _add_counts(self.reconnect_times, report.get("reconnect_times", {}))
+        _add_counts(self.retry_times, report.get("retry_times", {}))
+        for key in (
+            "connects",
+            "reconnects",
+            "devices_started",
+            "devices_ready",
+            "deliveries",
+            "deliveries_failed",
+        ):
+            self.counts[key] = self.counts.get(key, 0) + int(report.get(key, 0))
+        self.recoveries.extend(report.get("recoveries", []))
+        self.throttle_waits.extend(report.get("throttle_waits", []))
+        self.heartbeat_changes.extend(report.get("heartbeat_changes", []))
+
+    # -- the summary ----------------------------------------------------------------------
+    def summary(self, started: float, ended: float) -> dict:
+        """Everything ``eas load`` shows, with times relative to ``started`` (seconds)."""
+        out: dict = {
+            "started": started,
+            "duration": round(ended - started, 3),
+            "processes": len(self.sources),
+            "reports": self.reports,
+            "ping_outcomes": dict(sorted(self.outcomes.items())),
+            "errors": dict(sorted(self.errors.items())),
+            "push_latency_ms": distribution(self.push_ms),
+            "push_ms": [round(v, 1) for v in self.push_ms],
+            "initial_sync_ms": distribution(self.initial_sync_ms),
+            **{k: self.counts.get(k, 0) for k in _COUNT_KEYS},
+        }
+        out["heartbeat_timeline"] = [
+            {"t": round(float(b) - started, 3), "counts": dict(sorted(c.items(), key=_num))}
+            for b, c in sorted(self.heartbeats.items(), key=lambda kv: float(kv[0]))
+        ]
+        out["reconnect_timeline"] = _timeline(self.reconnect_times, started)
+        out["retry_timeline"] = _timeline(self.retry_times, started)
+        out["recovery"] = _recovery(self.recoveries, started)
+        out["throttle"] = _throttle(self.throttle_waits, self.retry_times)
+        out["convergence"] = convergence(self.heartbeat_changes, started, ended)
+        return out
+
+
+_COUNT_KEYS = (
+    "connects",
+    "reconnects",
+    "devices_started",
+    "devices_ready",
+    "deliveries",
+    "deliveries_failed",
+)
+
+
+def _num(kv: tuple[str, int]) -> float:
+    try:
+        return float(kv[0])
+    except ValueError:
+        return math.inf
+
+
+def _timeline(counts: dict[str, int], started: float) -> list[dict]:
+    return [
+        {"t": round(float(b) - started, 3), "count": n}
+        for b, n in sorted(counts.items(), key=lambda kv: float(kv[0]))
+    ]
+
+
+def _recovery(pairs: Iterable[Sequence[float]], started: float) -> dict:
+    """How devices came back after losing their connection: per device (lost → parked again)
+    and for the fleet (first loss → last device back)."""
+    pairs = list(pairs)
+    if not pairs:
+        return {"devices": 0}
+    per_device = [(back - lost) * 1000 for lost, back in pairs]
+    first_loss = min(p[0] for p in pairs)
+    last_back = max(p[1] for p in pairs)
+    return {
+        "devices": len(pairs),
+        "per_device_ms": distribution(per_device),
+        "first_loss_s": round(first_loss - started, 3),
+        "fleet_recovery_s": round(last_back - first_loss, 3),
+    }
+
+
+def _throttle(waits: list[list[float]], retry_times: dict[str, int]) -> dict:
+    """Whether throttled devices honoured Retry-After, and how bunched their retries were."""
+    if not waits:
+        return {"retries": 0}
+    early = sum(1 for retry_after, waited in waits if waited + 0.05 < retry_after)
+    ratios = [waited / retry_after for retry_after, waited in waits if retry_after > 0]
+    per_second = list(retry_times.values())
+    span = (
+        max(float(b) for b in retry_times) - min(float(b) for b in retry_times) + BUCKET
+        if retry_times
+        else BUCKET
+    )
+    return {
+        "retries": len(waits),
+        "early": early,
+        "min_wait_ratio": round(min(ratios), 3) if ratios else None,
+        "peak_retries_per_s": max(per_second) if per_second else 0,
+        "mean_retries_per_s": round(sum(per_second) / span, 3) if per_second else 0,
+    }
+
+
+def convergence(changes: Iterable[Sequence], started: float, ended: float) -> dict:
+    """Per heartbeat strategy: how fast each device's heartbeat stopped changing.
+
+    ``changes`` holds (device, strategy, time, heartbeat) for each device's first Ping and for
+    every Ping whose heartbeat differed from the one before. A device counts as settled when its
+    heartbeat did not change in the last third of the run; its time to settle is from its first
+    Ping to its last change.
+    """
+    per_device: dict[str, list] = {}
+    for device, strategy, at, heartbeat in changes:
+        entry = per_device.setdefault(str(device), [strategy, at, at, heartbeat, 0])
+        entry[1] = min(entry[1], at)
+        if at >= entry[2]:
+            entry[2], entry[3] = at, heartbeat
+        entry[4] += 1
+    quiet_from = ended - (ended - started) / 3
+    out: dict[str, dict] = {}
+    for strategy, first, last, final, n in per_device.values():
+        s = out.setdefault(
+            strategy,
+            {"devices": 0, "settled": 0, "changes": 0, "settle_s": [], "final_heartbeats": {}},
+        )
+        s["devices"] += 1
+        s["changes"] += n - 1
+        key = str(final)
+        s["final_heartbeats"][key] = s["final_heartbeats"].get(key, 0) + 1
+        if last < quiet_from:
+            s["settled"] += 1
+            s["settle_s"].append(last - first)
+    for s in out.values():
+        settle = s.pop("settle_s")
+        s["settle_p50_s"] = _round(percentile(settle, 50))
+        s["settle_max_s"] = _round(max(settle) if settle else None)
+    return out
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 3)

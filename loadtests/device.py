@@ -1,0 +1,319 @@
+"""The simulated device: a locust ``User`` driving the project's client (``EasClient``) over a
+:class:`~loadtests.transport.GeventTransport`, and the per-process fleet context it shares.
+
+Life of a device: OPTIONS, Provision, FolderSync, Sync of every mail folder (the initial sync),
+then one Ping round per locust task — Ping, Sync the folders it reports, let the heartbeat
+strategy learn from the outcome. The client handles 449/451/503 and Ping/Sync status codes;
+this module adds what a fleet needs: request events, outcome counts, push timing, back-off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import time
+import uuid
+
+import gevent
+from locust import User, constant, task
+from locust.exception import StopUser
+
+from easclient.client import (
+    BasicAuth,
+    DeviceError,
+    EasClient,
+    NetworkError,
+    PingOutcome,
+    get_profile,
+)
+from easclient.client.heartbeat import NETWORK_FAILURE
+from easclient.client.state import StateError, StoredItem
+from easclient.errors import EasError
+from easclient.load.fleet import Account, pick_profile, read_accounts
+from easclient.load.memstate import MemoryState
+from easclient.load.scenario import Scenario, load_scenario, scaled_seconds, scaled_strategy
+from easclient.load.stats import LoadStats
+from easclient.protocol import EasHTTPError, EasRequest, EasResponse, Throttled, parse_retry_after
+
+from .transport import GeventTransport, shared_ssl_context
+
+PUSH_PREFIX = "eas-push "
+
+
+class HTTPStatusFailure(Exception):
+    """An HTTP error answer, as locust's failure tables show it (one row per status)."""
+
+
+class Fleet:
+    """What every device of one load process shares (built once from the parsed options)."""
+
+    def __init__(self, environment) -> None:
+        opts = environment.parsed_options
+        self.environment = environment
+        self.scenario: Scenario = load_scenario(opts.eas_scenario)
+        self.scale: float = opts.eas_heartbeat_scale or 1.0
+        self.stats = LoadStats()
+        self.accounts: list[Account] = read_accounts(opts.eas_users_csv)
+        self.ssl_context = shared_ssl_context(opts.eas_ca_file, opts.eas_insecure)
+        self.connect_address = _hostport(opts.eas_connect) if opts.eas_connect else None
+        self.tcp_keepalive: int | None = opts.eas_tcp_keepalive
+        self.delivery_rate = (
+            opts.eas_delivery_rate
+            if opts.eas_delivery_rate is not None
+            else self.scenario.deliveries_per_device_per_minute
+        )
+        self.workers = max(1, opts.eas_workers or 1)
+        self.ping_margin = scaled_seconds(self.scenario.ping_margin, self.scale)
+        self.control = None
+        if opts.eas_control_url and opts.eas_control_token:
+            from easclient.mock import ControlClient
+
+            self.control = ControlClient(opts.eas_control_url, opts.eas_control_token)
+        self.counter = itertools.count()
+        self.pending: dict[str, float] = {}
+        self.parked: dict[int, EasDevice] = {}
+        self.rng = random.Random()
+        self._deliverer = None
+
+    def next_index(self) -> int:
+        worker = max(0, getattr(self.environment.runner, "worker_index", 0) or 0)
+        return worker + next(self.counter) * self.workers
+
+    # -- push: deliveries through the mock's control API, timed to the Sync that brings them --
+    def start_deliveries(self) -> None:
+        if self._deliverer is None and self.control is not None and self.delivery_rate > 0:
+            self._deliverer = gevent.spawn(self._deliver_loop)
+
+    def _deliver_loop(self) -> None:
+        while True:
+            rate = self.delivery_rate / 60.0 * max(1, len(self.parked))
+            gevent.sleep(self.rng.expovariate(rate))
+            if not self.parked:
+                continue
+            device = self.rng.choice(list(self.parked.values()))
+            token = uuid.uuid4().hex[:16]
+            self.pending[token] = time.time()
+            try:
+                self.control.deliver(device.account.user, 1, subject=PUSH_PREFIX + token)
+                self.stats.deliveries += 1
+            except Exception:  # a failed delivery is counted, the run goes on
+                self.pending.pop(token, None)
+                self.stats.deliveries_failed += 1
+
+    def item_added(self, collection: str, item: StoredItem) -> None:
+        subject = item.subject or ""
+        if subject.startswith(PUSH_PREFIX):
+            sent = self.pending.pop(subject[len(PUSH_PREFIX) :], None)
+            if sent is not None:
+                self.stats.push((time.time() - sent) * 1000.0)
+
+
+def _hostport(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def fleet_of(environment) -> Fleet:
+    fleet = getattr(environment, "eas_fleet", None)
+    if fleet is None:
+        fleet = Fleet(environment)
+        environment.eas_fleet = fleet
+    return fleet
+
+
+class MeteredTransport:
+    """Fires locust's ``request`` event for every EAS exchange and watches Retry-After.
+
+    Ping is fired without a response time (``None``): how long a Ping was held is no response
+    time, so it counts as a request but stays out of the percentiles; its outcome is counted
+    separately.
+    """
+
+    __slots__ = ("_device", "_inner", "_throttled_at")
+
+    def __init__(self, inner: GeventTransport, device: EasDevice) -> None:
+        self._inner = inner
+        self._device = device
+        self._throttled_at: tuple[float, float] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self._inner.base_url
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._inner.base_url = value
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
+        device = self._device
+        fire = device.environment.events.request.fire
+        cmd = str(request.query.cmd) if request.method == "POST" else request.method
+        now = time.time()
+        if self._throttled_at is not None:
+            retry_after, at = self._throttled_at
+            device.fleet.stats.throttled(retry_after, now - at, now)
+            self._throttled_at = None
+        started = time.perf_counter()
+        try:
+            response = self._inner.send(request, read_timeout=read_timeout)
+        except NetworkError as exc:
+            elapsed = (time.perf_counter() - started) * 1000.0
+            fire(
+                request_type="EAS",
+                name=cmd,
+                response_time=None if cmd == "Ping" else elapsed,
+                response_length=0,
+                exception=exc if cmd != "Ping" else _PingLost(exc.outcome.value),
+                context={},
+            )
+            raise
+        elapsed = (time.perf_counter() - started) * 1000.0
+        exception = None
+        if response.status_code >= 300:
+            exception = HTTPStatusFailure(f"HTTP {response.status_code}")
+            if response.status_code == 503:
+                seconds, _date = parse_retry_after(response.headers.get("Retry-After"))
+                if seconds is not None:
+                    self._throttled_at = (seconds, time.time())
+        fire(
+            request_type="EAS",
+            name=cmd,
+            response_time=None if cmd == "Ping" else elapsed,
+            response_length=len(response.body),
+            exception=exception,
+            context={},
+        )
+        return response
+
+
+class _PingLost(Exception):
+    """A Ping that lost its connection (the outcome is the message)."""
+
+
+class EasDevice(User):
+    """One simulated device (see the module docstring)."""
+
+    wait_time = constant(0)
+
+    def __init__(self, environment) -> None:
+        super().__init__(environment)
+        fleet = self.fleet = fleet_of(environment)
+        self.index = fleet.next_index()
+        self.account = fleet.accounts[self.index % len(fleet.accounts)]
+        profile = get_profile(pick_profile(self.index, fleet.scenario.profiles))
+        self.device_id = self.account.device_id or profile.device_id(
+            f"{self.account.user}#{self.index}"
+        )
+        self.lost_at: float | None = None
+        self.ready = False
+        self.failures = 0
+        self.last_heartbeat: int | None = None
+        inner = GeventTransport(
+            self.host or "",
+            auth_header=BasicAuth(self.account.user, self.account.password).header(),
+            ssl_context=fleet.ssl_context,
+            connect_address=fleet.connect_address,
+            tcp_keepalive=fleet.tcp_keepalive,
+            on_connect=self._connected,
+        )
+        self.client = EasClient(
+            MeteredTransport(inner, self),
+            user=self.account.user,
+            profile=profile,
+            device_id=self.device_id,
+            state=MemoryState(on_add=fleet.item_added),
+            heartbeat=scaled_strategy(profile.heartbeat, fleet.scale),
+            ping_margin=fleet.ping_margin,
+            sleep=self._backoff_sleep,
+        )
+
+    # -- hooks --------------------------------------------------------------------------------
+    def _connected(self, reconnect: bool) -> None:
+        now = time.time()
+        self.fleet.stats.connected(now, reconnect)
+        if self.lost_at is not None:
+            self.fleet.stats.recovered(self.lost_at, now)
+            self.lost_at = None
+
+    def _backoff_sleep(self, seconds: float) -> None:
+        # Never earlier than asked (Retry-After), plus up to 20% jitter so that devices told
+        # the same Retry-After do not come back in the same instant.
+        gevent.sleep(seconds * (1.0 + 0.2 * self.fleet.rng.random()))
+
+    def _fail(self, kind: str) -> None:
+        self.fleet.stats.error(kind)
+        self.failures += 1
+        delay = min(30.0, 0.5 * 2 ** min(self.failures, 6))
+        self._backoff_sleep(delay)
+
+    # -- life ---------------------------------------------------------------------------------
+    def on_start(self) -> None:
+        self.fleet.stats.devices_started += 1
+
+    def on_stop(self) -> None:
+        self.fleet.parked.pop(self.index, None)
+        self.client.transport.close()
+
+    @task
+    def life(self) -> None:
+        try:
+            if not self.ready:
+                self._initial_sync()
+            else:
+                self._ping_round()
+        except (StopUser, gevent.GreenletExit):
+            raise
+        except NetworkError as exc:
+            self.lost_at = self.lost_at or time.time()
+            self._fail(exc.outcome.value)
+        except Throttled:
+            self._fail("throttled: gave up after retries")
+        except EasHTTPError as exc:
+            self._fail(f"HTTP {exc.status_code}")
+        except StateError as exc:
+            self.client.state = MemoryState(on_add=self.fleet.item_added)
+            self.ready = False
+            self._fail(f"state: {type(exc).__name__}")
+        except DeviceError as exc:
+            self._fail(type(exc).__name__)
+        except EasError as exc:
+            self._fail(type(exc).__name__)
+
+    def _initial_sync(self) -> None:
+        started = time.perf_counter()
+        self.client.sync_all_mail()
+        self.fleet.stats.initial_sync_ms.append((time.perf_counter() - started) * 1000.0)
+        self.fleet.stats.devices_ready += 1
+        self.ready = True
+        self.failures = 0
+        self.fleet.parked[self.index] = self
+        self.fleet.start_deliveries()
+
+    def _ping_round(self) -> None:
+        client = self.client
+        heartbeat = client.heartbeat.next_heartbeat()
+        now = time.time()
+        if heartbeat != self.last_heartbeat:
+            self.fleet.stats.heartbeat_changed(
+                f"{os.getpid()}:{self.index}",
+                client.heartbeat.name,
+                now,
+                heartbeat,
+            )
+            self.last_heartbeat = heartbeat
+        report = client.ping_step()
+        end = time.time()
+        self.fleet.stats.ping(report.outcome.value, heartbeat, end)
+        if report.outcome in NETWORK_FAILURE:
+            self.lost_at = self.lost_at or end
+            if report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):
+                self._fail(report.outcome.value)
+            return
+        if report.outcome is PingOutcome.HTTP_ERROR:
+            self._fail(f"Ping {report.error or 'HTTP error'}")
+            return
+        self.failures = 0

@@ -1,0 +1,98 @@
+"""locust entry point for simulated EAS devices: ``locust -f loadtests/locustfile.py``.
+
+``eas load`` runs this headless and sets every option; to run it by hand (or as a master and
+workers on several machines) give at least ``--eas-scenario`` and ``--eas-users-csv`` (see
+README, "Load testing"). Our own counts (Ping outcomes, push latency, heartbeats, reconnects)
+travel from workers to the master on locust's ``report_to_master`` / ``worker_report`` events
+and are written by the master (or a lone process) to ``--eas-summary`` when it quits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from locust import events
+from locust.runners import MasterRunner, WorkerRunner
+
+# Import the project's loadtests package (locust puts only this directory on sys.path).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from easclient.load.stats import Aggregate
+from loadtests.device import EasDevice, fleet_of
+
+__all__ = ["EasDevice"]
+
+# The control client logs every delivery at INFO through httpx: too chatty for a fleet.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+_aggregate = Aggregate()
+_times: dict[str, float] = {}
+_env: dict[str, object] = {}
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser) -> None:
+    group = parser
+    group.add_argument("--eas-scenario", env_var="EAS_LOAD_SCENARIO", default="direct-push")
+    group.add_argument("--eas-users-csv", env_var="EAS_LOAD_USERS_CSV", default="")
+    group.add_argument("--eas-heartbeat-scale", type=float, default=1.0)
+    group.add_argument("--eas-delivery-rate", type=float, default=None)
+    group.add_argument("--eas-control-url", env_var="EAS_LOAD_CONTROL_URL", default="")
+    group.add_argument(
+        "--eas-control-token",
+        env_var="EAS_LOAD_CONTROL_TOKEN",
+        default="",
+        include_in_web_ui=False,
+    )
+    group.add_argument("--eas-ca-file", default=None)
+    group.add_argument("--eas-insecure", action="store_true", default=False)
+    group.add_argument("--eas-tcp-keepalive", type=int, default=None)
+    group.add_argument("--eas-connect", default="", help="HOST:PORT to connect to (a NAT proxy)")
+    group.add_argument("--eas-workers", type=int, default=1, help="worker processes in the run")
+    group.add_argument("--eas-summary", env_var="EAS_LOAD_SUMMARY", default="")
+
+
+@events.test_start.add_listener
+def _started(environment, **_kw) -> None:
+    _times.setdefault("started", time.time())
+    if not isinstance(environment.runner, MasterRunner):
+        fleet_of(environment)  # fail early on a bad scenario or users file
+
+
+@events.init.add_listener
+def _init(environment, **_kw) -> None:
+    _env["environment"] = environment  # report_to_master and quit carry no environment
+
+
+@events.report_to_master.add_listener
+def _report(client_id, data) -> None:
+    fleet = getattr(_env.get("environment"), "eas_fleet", None)
+    if fleet is not None:
+        data["eas"] = fleet.stats.drain()
+
+
+@events.worker_report.add_listener
+def _worker_report(client_id, data) -> None:
+    if "eas" in data:
+        _aggregate.merge(data["eas"], source=client_id)
+
+
+@events.quit.add_listener
+def _quit(exit_code, **_kw) -> None:
+    env = _env.get("environment")
+    if env is None or isinstance(env.runner, WorkerRunner):
+        return
+    fleet = getattr(env, "eas_fleet", None)
+    if fleet is not None and not isinstance(env.runner, MasterRunner):
+        _aggregate.merge(fleet.stats.drain())  # a lone process reports to itself
+    path = env.parsed_options.eas_summary if env.parsed_options else ""
+    if not path:
+        return
+    started = _times.get("started", time.time())
+    summary = _aggregate.summary(started, time.time())
+    summary["scenario"] = env.parsed_options.eas_scenario
+    Path(path).write_text(json.dumps(summary), encoding="utf-8")
