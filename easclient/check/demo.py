@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from easclient.mock import MockConfig, MockServer, parse_users
-from easclient.netsim import NatProxyConfig, OnIdle, start_in_thread
+from easclient.netsim import (
+    ConnectionRecord,
+    EventKind,
+    NatProxyConfig,
+    OnIdle,
+    Side,
+    start_in_thread,
+)
 
 from .context import CheckOptions
 from .report import Report
@@ -73,9 +80,26 @@ def run_demo(options: CheckOptions | None = None, settings: DemoSettings | None 
                     f"Demonstration: a mock EAS server at {server.url} behind a simulated NAT at "
                     f"localhost:{nat.port} that forgets connections idle for "
                     f"{s.idle_timeout:g} s ({s.on_idle.value}).",
-                    f"The check Pings with a {s.ping_heartbeat} s heartbeat, longer than that "
+                    f"The check Pings with a heartbeat of {s.ping_heartbeat} s, longer than that "
                     "idle timeout, then probes for the longest heartbeat that survives.",
                     "Point it at your own server: eas check https://mail.example.com --user NAME",
                 ]
             )
-            return check_url(target, opts, report=report)
+            check_url(target, opts, report=report)
+            report.notes.append(_nat_log(nat.connections, s))
+            return report
+
+
+def _nat_log(records: list[ConnectionRecord], s: DemoSettings) -> str:
+    """What the NAT itself says it did: the other side of the Ping step's story."""
+    expired = [r for r in records if EventKind.IDLE_EXPIRED in r.kinds()]
+    swallowed = [
+        r
+        for r in expired
+        if any(e.kind is EventKind.SWALLOWED and e.side is Side.SERVER for e in r.events)
+    ]
+    return (
+        f"The NAT's own log: {len(records)} connections; {len(expired)} expired after "
+        f"{s.idle_timeout:g} s idle ({s.on_idle.value}), and on {len(swallowed)} of them it "
+        "swallowed the server's late answer, which the device never saw."
+    )

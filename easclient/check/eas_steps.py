@@ -353,12 +353,12 @@ _NAT_WHY = (
 _NAT_FIX = (
     "Raise the idle timeout of the NAT/firewall (and of any reverse proxy or load balancer) "
     "to at least the server's maximum heartbeat plus a margin: Microsoft advises at least 15 "
-    "minutes (KB905013). Run with --probe-heartbeat to measure the longest heartbeat the path "
-    "keeps."
+    "minutes (KB905013)."
 )
+_PROBE_HINT = " Run with --probe-heartbeat to measure the longest heartbeat the path keeps."
 
 
-def _ping_lost(step_name: str, title: str, r: PingReport, margin: float) -> Step:
+def _ping_lost(step_name: str, title: str, r: PingReport, margin: float, probing: bool) -> Step:
     hb = r.heartbeat
     if r.outcome is PingOutcome.BLACKHOLE:
         seen = (
@@ -373,7 +373,10 @@ def _ping_lost(step_name: str, title: str, r: PingReport, margin: float) -> Step
         seen = f"Ping with heartbeat {hb} s: {r.outcome} after {r.seconds:.1f} s"
     if r.error and r.outcome is not PingOutcome.BLACKHOLE:
         seen += f" ({r.error})"
-    why, fix = _NAT_WHY, _NAT_FIX
+    why = _NAT_WHY
+    fix = _NAT_FIX + (
+        " The heartbeat probe below measures what it keeps." if probing else _PROBE_HINT
+    )
     if r.outcome is PingOutcome.HTTP_ERROR:
         why = (
             "A reverse proxy or load balancer answered with an error while the Ping was held: "
@@ -455,7 +458,7 @@ def ping_step(ctx: CheckContext) -> Step:
             fix="See MS-ASCMD 2.2.3.177.11 for the status; check the server's logs.",
             data=_ping_data(r),
         )
-    return _ping_lost(name, title, r, margin)
+    return _ping_lost(name, title, r, margin, ctx.options.probe_heartbeat)
 
 
 def close_device(ctx: CheckContext) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -303,3 +305,41 @@ def test_the_demonstration_from_the_command_line() -> None:
     assert abs(probe["longest_surviving_heartbeat"] - 4) <= 2  # the demo NAT forgets after 4 s
     assert doc["seconds"] < 60
     assert r.exit_code == 1  # the demonstration shows a failure, and says so
+
+
+def test_a_proxy_answering_504_during_the_ping(eas_mock_server) -> None:
+    eas_mock_server.control.add_fault(action="http_status", command="Ping", status=504, seconds=0.0)
+    r = run(eas_mock_server, eas_mock_server.url, "--ping-heartbeat", "1", "--json")
+    ping = steps(r.stdout)["ping"]
+    assert ping["result"] == "fail" and ping["data"]["outcome"] == "http-error"
+    assert "reverse proxy" in ping["why"] and "timeout" in ping["fix"]
+    assert r.exit_code == 1
+
+
+def test_a_ping_woken_by_new_mail_passes(eas_mock_server) -> None:
+    user = eas_mock_server.user.name
+    deliver = threading.Timer(1.0, lambda: eas_mock_server.control.deliver(user, 1))
+    deliver.start()
+    try:
+        started = time.monotonic()
+        r = run(eas_mock_server, eas_mock_server.url, "--ping-heartbeat", "30", "--json")
+    finally:
+        deliver.cancel()
+    ping = steps(r.stdout)["ping"]
+    assert ping["result"] == "pass" and ping["data"]["outcome"] == "changes", ping
+    assert time.monotonic() - started < 20  # woken, not held for the heartbeat
+
+
+def test_no_password_without_a_terminal_is_one_line() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "easclient.cli", "check", "http://127.0.0.1:9", "--user", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": ""},
+    )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip() == "eas: error: no password: set EAS_PASSWORD or use --password-env VAR"
+    )
