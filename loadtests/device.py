@@ -212,6 +212,7 @@ class EasDevice(User):
         self.ready = False
         self.failures = 0
         self.last_heartbeat: int | None = None
+        self.proven = False
         inner = GeventTransport(
             self.host or "",
             auth_header=BasicAuth(self.account.user, self.account.password).header(),
@@ -297,17 +298,18 @@ class EasDevice(User):
         client = self.client
         heartbeat = client.heartbeat.next_heartbeat()
         now = time.time()
+        key = f"{os.getpid()}:{self.index}"
         if heartbeat != self.last_heartbeat:
-            self.fleet.stats.heartbeat_changed(
-                f"{os.getpid()}:{self.index}",
-                client.heartbeat.name,
-                now,
-                heartbeat,
-            )
+            self.fleet.stats.heartbeat_changed(key, client.heartbeat.name, now, heartbeat)
             self.last_heartbeat = heartbeat
+            self.proven = False
         report = client.ping_step()
         end = time.time()
         self.fleet.stats.ping(report.outcome.value, heartbeat, end)
+        if report.outcome is PingOutcome.NO_CHANGES and not self.proven:
+            # The path held a Ping for the full heartbeat: this value works here.
+            self.fleet.stats.heartbeat_changed(key, client.heartbeat.name, end, heartbeat, "proven")
+            self.proven = True
         if report.outcome in NETWORK_FAILURE:
             self.lost_at = self.lost_at or end
             if report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):

@@ -65,13 +65,23 @@ def render(summary: dict, console: Console | None = None) -> None:
     if rec.get("devices"):
         console.print(
             f"fleet recovery: {rec['devices']} reconnections, first loss at "
-            f"{rec['first_loss_s']:.1f} s, last device back {rec['fleet_recovery_s']:.2f} s later"
+            f"{rec['first_loss_s']:.1f} s, last device back "
+            f"{rec['fleet_recovery_s'] * 1000:.0f} ms later"
         )
 
     conv = summary.get("convergence", {})
     if conv:
-        t = Table(title="Heartbeat strategies (settled = no change in the last third)")
-        for col in ("strategy", "devices", "settled", "changes", "settle p50 s", "final (s: n)"):
+        t = Table(title="Heartbeat strategies (settled: the final value held a full Ping)")
+        for col in (
+            "strategy",
+            "devices",
+            "settled",
+            "changes",
+            "late changes",
+            "settle p50 s",
+            "settle max s",
+            "final (s: n)",
+        ):
             t.add_column(col)
         for name, c in sorted(conv.items()):
             finals = ", ".join(f"{k}: {v}" for k, v in sorted(c["final_heartbeats"].items()))
@@ -80,7 +90,9 @@ def render(summary: dict, console: Console | None = None) -> None:
                 str(c["devices"]),
                 str(c["settled"]),
                 str(c["changes"]),
+                str(c["late_changes"]),
                 "-" if c["settle_p50_s"] is None else f"{c['settle_p50_s']:.1f}",
+                "-" if c["settle_max_s"] is None else f"{c['settle_max_s']:.1f}",
                 finals,
             )
         console.print(t)
@@ -117,18 +129,18 @@ def write_chart(summary: dict, path: str | Path) -> Path:
     fig.suptitle(f"eas load: {summary.get('scenario', '?')}")
 
     ax = axes[0][0]
-    timeline = summary.get("heartbeat_timeline", [])
+    timeline = summary.get("heartbeat_devices", [])
     values = sorted({int(h) for b in timeline for h in b["counts"]})
-    xs = [b["t"] for b in timeline]
-    bottom = [0] * len(xs)
-    for hb in values:
-        ys = [b["counts"].get(str(hb), 0) for b in timeline]
-        ax.bar(xs, ys, bottom=bottom, width=0.9, label=f"{hb} s")
-        bottom = [a + b for a, b in zip(bottom, ys, strict=True)]
-    ax.set_title("Pings ended per second, by heartbeat sent")
-    ax.set_xlabel("seconds since start")
     if values:
-        ax.legend(fontsize="small", ncol=2)
+        ax.stackplot(
+            [b["t"] for b in timeline],
+            *[[b["counts"].get(str(hb), 0) for b in timeline] for hb in values],
+            labels=[f"{hb} s" for hb in values],
+            step="post",
+        )
+        ax.legend(fontsize="small", ncol=2, loc="upper left")
+    ax.set_title("Devices by heartbeat over time")
+    ax.set_xlabel("seconds since start")
 
     ax = axes[0][1]
     parked = (summary.get("mock") or {}).get("parked_timeline", [])
@@ -139,14 +151,15 @@ def write_chart(summary: dict, path: str | Path) -> Path:
         ax.bar(
             [r["t"] for r in rec],
             [r["count"] for r in rec],
-            width=0.9,
+            width=1.0,
+            align="edge",
             alpha=0.6,
             color="tab:red",
             label="reconnects/s",
         )
     for change in (summary.get("nat") or {}).get("address_changes", []):
         ax.axvline(change["t"], color="black", linestyle=":", linewidth=1)
-    ax.set_title("Parked Pings (server) and reconnects")
+    ax.set_title("Parked Pings (server), reconnects, address changes (dotted)")
     ax.set_xlabel("seconds since start")
     if parked or rec:
         ax.legend(fontsize="small")
@@ -160,6 +173,8 @@ def write_chart(summary: dict, path: str | Path) -> Path:
             if v is not None:
                 ax.axvline(v, color="black", linestyle=style, linewidth=1, label=f"{q} {v:.0f} ms")
         ax.legend(fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no deliveries timed", ha="center", va="center", transform=ax.transAxes)
     ax.set_title("Push latency (delivery → Sync), ms")
 
     ax = axes[1][1]

@@ -76,8 +76,12 @@ class LoadStats:
         self.outcomes[outcome] += 1
         self.heartbeats[_bucket(at)][str(heartbeat)] += 1
 
-    def heartbeat_changed(self, device: str, strategy: str, at: float, heartbeat: int) -> None:
-        self.heartbeat_changes.append([device, strategy, at, heartbeat])
+    def heartbeat_changed(
+        self, device: str, strategy: str, at: float, heartbeat: int, kind: str = "set"
+    ) -> None:
+        """``kind`` "set": the device now sends ``heartbeat``; "proven": a Ping at it ran its
+        full course (see :func:`convergence`)."""
+        self.heartbeat_changes.append([device, strategy, at, heartbeat, kind])
 
     def connected(self, at: float, reconnect: bool) -> None:
         self.connects += 1
@@ -195,6 +199,7 @@ class Aggregate:
         out["recovery"] = _recovery(self.recoveries, started)
         out["throttle"] = _throttle(self.throttle_waits, self.retry_times)
         out["convergence"] = convergence(self.heartbeat_changes, started, ended)
+        out["heartbeat_devices"] = heartbeat_devices(self.heartbeat_changes, started, ended)
         return out
 
 
@@ -261,38 +266,74 @@ def _throttle(waits: list[list[float]], retry_times: dict[str, int]) -> dict:
 
 
 def convergence(changes: Iterable[Sequence], started: float, ended: float) -> dict:
-    """Per heartbeat strategy: how fast each device's heartbeat stopped changing.
+    """Per heartbeat strategy: how fast each device's heartbeat settled.
 
-    ``changes`` holds (device, strategy, time, heartbeat) for each device's first Ping and for
-    every Ping whose heartbeat differed from the one before. A device counts as settled when its
-    heartbeat did not change in the last third of the run; its time to settle is from its first
-    Ping to its last change.
+    ``changes`` holds (device, strategy, time, heartbeat, kind) events: kind "set" for a device's
+    first Ping and for every Ping whose heartbeat differs from the one before, "proven" when a
+    Ping at the current heartbeat first ran its full course (no changes, the path held it). A
+    device is settled when its last event is "proven": the value it ended at survived a full
+    heartbeat. Its time to settle runs from its first Ping to that proof. ``late_changes``
+    counts changes in the last third of the run (a strategy still moving).
     """
-    per_device: dict[str, list] = {}
-    for device, strategy, at, heartbeat in changes:
-        entry = per_device.setdefault(str(device), [strategy, at, at, heartbeat, 0])
-        entry[1] = min(entry[1], at)
-        if at >= entry[2]:
-            entry[2], entry[3] = at, heartbeat
-        entry[4] += 1
-    quiet_from = ended - (ended - started) / 3
+    per_device: dict[str, dict] = {}
+    for device, strategy, at, heartbeat, *rest in sorted(changes, key=lambda c: c[2]):
+        kind = rest[0] if rest else "set"
+        d = per_device.setdefault(
+            str(device),
+            {"strategy": strategy, "first": at, "last": None, "hb": heartbeat, "n": 0, "late": 0},
+        )
+        d["last"] = (kind, at)
+        d["hb"] = heartbeat
+        if kind == "set":
+            d["n"] += 1
+            if at >= ended - (ended - started) / 3:
+                d["late"] += 1
     out: dict[str, dict] = {}
-    for strategy, first, last, final, n in per_device.values():
+    for d in per_device.values():
         s = out.setdefault(
-            strategy,
-            {"devices": 0, "settled": 0, "changes": 0, "settle_s": [], "final_heartbeats": {}},
+            d["strategy"],
+            {
+                "devices": 0,
+                "settled": 0,
+                "changes": 0,
+                "late_changes": 0,
+                "settle_s": [],
+                "final_heartbeats": {},
+            },
         )
         s["devices"] += 1
-        s["changes"] += n - 1
-        key = str(final)
+        s["changes"] += d["n"] - 1
+        s["late_changes"] += d["late"] if d["n"] > 1 else 0
+        key = str(d["hb"])
         s["final_heartbeats"][key] = s["final_heartbeats"].get(key, 0) + 1
-        if last < quiet_from:
+        kind, at = d["last"]
+        if kind == "proven":
             s["settled"] += 1
-            s["settle_s"].append(last - first)
+            s["settle_s"].append(at - d["first"])
     for s in out.values():
         settle = s.pop("settle_s")
         s["settle_p50_s"] = _round(percentile(settle, 50))
         s["settle_max_s"] = _round(max(settle) if settle else None)
+    return out
+
+
+def heartbeat_devices(changes: Iterable[Sequence], started: float, ended: float) -> list[dict]:
+    """The heartbeat distribution over time: at each second, how many devices send which
+    heartbeat (from the "set" events of :func:`convergence`)."""
+    current: dict[str, int] = {}
+    events = sorted(
+        (c for c in changes if (c[4] if len(c) > 4 else "set") == "set"), key=lambda c: c[2]
+    )
+    out: list[dict] = []
+    i = 0
+    steps = max(1, math.ceil((ended - started) / BUCKET))
+    for step in range(steps + 1):
+        t = started + step * BUCKET
+        while i < len(events) and events[i][2] <= t:
+            current[str(events[i][0])] = int(events[i][3])
+            i += 1
+        counts = Counter(str(hb) for hb in current.values())
+        out.append({"t": round(step * BUCKET, 3), "counts": dict(sorted(counts.items(), key=_num))})
     return out
 
 

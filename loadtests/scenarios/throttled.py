@@ -12,9 +12,9 @@ SCENARIO = Scenario(
         {
             "action": "http_status",
             "status": 503,
-            "retry_after": 2,
+            "retry_after": 1,
             "throttle_reason": "CommandFrequency",
-            "probability": 0.3,
+            "probability": 0.2,
         },
     ),
 )
