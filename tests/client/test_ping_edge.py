@@ -37,7 +37,7 @@ def through_nat(eas_mock_server, tmp_path):
             )
         ).start()
         u = eas_mock_server.user
-        tr = HttpxTransport(f"http://{proxy.host}:{proxy.port}", auth=BasicAuth(u.name, u.password))
+        tr = HttpxTransport(eas_mock_server.url, auth=BasicAuth(u.name, u.password))
         st = DeviceState(tmp_path / f"s{len(opened)}.sqlite3")
         p = get_profile("android")
         client = EasClient(
@@ -45,7 +45,8 @@ def through_nat(eas_mock_server, tmp_path):
             heartbeat=strategy, ping_margin=MARGIN, sleep=lambda s: None,
         )  # fmt: skip
         opened.append((proxy, tr, st))
-        client.sync_all_mail()  # quick exchanges: the idle timeout never fires here
+        client.sync_all_mail()  # directly: a slow moment here must not meet the idle timeout
+        tr.base_url = f"http://{proxy.host}:{proxy.port}"  # Pings go through the NAT
         return client
 
     yield _make
@@ -89,14 +90,14 @@ def test_ics_treats_reset_as_nat_but_not_close(through_nat):
 
 
 def test_technet_finds_the_ceiling_below_the_idle_timeout(through_nat):
-    """Idle timeout 1.5 s: a 1 s heartbeat survives, the raise to 2 s does not, so the
+    """Idle timeout 2 s: a 1 s heartbeat survives, the raise to 3 s does not, so the
     strategy goes back to 1 s and holds there (TechNet cc182270)."""
-    tech = TechnetHeartbeat(default=1, minimum=1, maximum=5, increment=1, successes_before_raise=1)
-    client = through_nat(OnIdle.DROP, tech, idle=1.5)
+    tech = TechnetHeartbeat(default=1, minimum=1, maximum=5, increment=2, successes_before_raise=1)
+    client = through_nat(OnIdle.DROP, tech, idle=2.0)
     client.ping_margin = 0.5
     assert [client.ping().outcome for _ in range(3)] == [
-        PingOutcome.NO_CHANGES,  # 1 s: proven, raise to 2 s
-        PingOutcome.BLACKHOLE,  # 2 s: the NAT forgot us at 1.5 s; given up at 2.5 s
+        PingOutcome.NO_CHANGES,  # 1 s: proven, raise to 3 s
+        PingOutcome.BLACKHOLE,  # 3 s: the NAT forgot us at 2 s; given up at 3.5 s
         PingOutcome.NO_CHANGES,  # back to 1 s
     ]
     assert tech.next_heartbeat() == 1 and tech.holding
