@@ -202,7 +202,11 @@ def register(app: typer.Typer) -> None:
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
     ) -> None:
-        """One Ping: how it ended (outcome, status), how long it was held, folders reported."""
+        """One Ping: how it ended (outcome, status), how long it was held, folders reported.
+
+        Exits 0 when the server answered (changes, no-changes, adjusted), 1 otherwise (reset,
+        closed, black hole, TLS or HTTP error, other status).
+        """
         if heartbeat <= 0:
             raise fail(f"--heartbeat must be positive, got {heartbeat}")
         conn = Connection(
