@@ -30,6 +30,7 @@ from easclient.protocol import (
     ProvisionRequest,
     ProvisionResponse,
     SyncAdd,
+    SyncChange,
     SyncCollectionResponse,
     SyncDelete,
     SyncRequest,
@@ -208,7 +209,12 @@ class FakeServer:
             adds = [sid for sid in sorted(current) if sid not in known]
             deletes = [sid for sid in sorted(known) if sid not in current]
             window = c.window_size or req.window_size or 100
-            pending = [("add", s) for s in adds] + [("del", s) for s in deletes]
+            changes = [s for s in sorted(current) if s in known and known[s] != current[s]]
+            pending = (
+                [("add", s) for s in adds]
+                + [("change", s) for s in changes]
+                + [("del", s) for s in deletes]
+            )
             take, rest = pending[:window], pending[window:]
             new_known = dict(known)
             commands = []
@@ -216,6 +222,10 @@ class FakeServer:
                 if kind == "add":
                     new_known[sid] = current[sid]
                     commands.append(SyncAdd(sid, self.mail[fid][sid]))
+                elif kind == "change":
+                    new_known[sid] = current[sid]
+                    read = self.mail[fid][sid].read
+                    commands.append(SyncChange(sid, Email(read=read)))
                 else:
                     new_known.pop(sid)
                     commands.append(SyncDelete(sid))

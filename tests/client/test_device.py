@@ -1,5 +1,6 @@
 """The device's flows and wire behaviour, against the fake server through httpx.MockTransport."""
 
+import dataclasses
 import json
 
 import httpx
@@ -95,6 +96,18 @@ def test_full_flow_syncs_every_mail_folder_in_windows(make):
     third = client.sync_all_mail()
     assert (third.folders["5"].added, third.folders["5"].deleted) == (1, 1)
     assert held(client, "5") == server.server_ids("5") and new in held(client, "5")
+
+
+def test_server_changes_update_read_flags(make):
+    server = FakeServer(items_per_folder=3)
+    client = make(server)
+    client.sync_all_mail()
+    sid = sorted(server.mail["5"])[1]
+    server.mail["5"][sid] = dataclasses.replace(server.mail["5"][sid], read=True)
+    report = client.sync_all_mail()
+    assert (report.folders["5"].changed, report.folders["5"].added) == (1, 0)
+    flags = {i.server_id: i.read for i in client.state.items("5")}
+    assert flags[sid] is True and sum(flags.values()) == 1
 
 
 def test_provision_is_two_phase_with_device_information(make):
