@@ -89,6 +89,14 @@ class HarnessError(RuntimeError):
     """The harness could not stand SOGo up; the message says which step and why."""
 
 
+class CannotInstall(HarnessError):
+    """Not root, or the packages cannot be installed: callers may skip rather than fail."""
+
+
+#: sogo-up's exit code for CannotInstall (1 for every other failure).
+EXIT_CANNOT_INSTALL = 3
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -181,7 +189,10 @@ def install() -> None:
     if not missing:
         return
     _log(f"installing {' '.join(missing)}")
-    _run([str(ROOT / "scripts" / "install-system-deps"), *missing])
+    try:
+        _run([str(ROOT / "scripts" / "install-system-deps"), *missing])
+    except HarnessError as exc:
+        raise CannotInstall(f"cannot install {' '.join(missing)}: {exc}") from exc
 
 
 # --- the daemons -----------------------------------------------------------------------------
@@ -584,11 +595,11 @@ def seed(ports: dict[str, int]) -> dict[str, list[str]]:
 
 def up(state: Path, *, install_packages: bool = True) -> Harness:
     if os.geteuid() != 0:
-        raise HarnessError("needs root: installs Debian packages and starts daemons as their users")
+        raise CannotInstall("needs root: installs packages and starts daemons as their users")
     if install_packages:
         install()
     elif missing := missing_packages():
-        raise HarnessError(f"packages not installed: {' '.join(missing)}")
+        raise CannotInstall(f"packages not installed: {' '.join(missing)}")
     if (state / "harness.json").exists():
         down(state)
     if state.exists():
@@ -658,7 +669,8 @@ def down(state: Path) -> None:
             continue
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        # sogod's watchdog waits for busy workers (a parked Ping) on SIGTERM: do not wait long.
+        deadline = time.monotonic() + (3 if name == "sogod" else 10)
         while time.monotonic() < deadline and _group_alive(pid):
             time.sleep(0.1)
         if _group_alive(pid):
@@ -704,6 +716,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"url": h.url, "dir": h.dir}))
         else:
             down(args.dir)
+    except CannotInstall as exc:
+        print(f"sogo-harness: cannot run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_INSTALL
     except (HarnessError, imaplib.IMAP4.error, OSError, subprocess.SubprocessError) as exc:
         print(f"sogo-harness: error: {exc}", file=sys.stderr)
         return 1
