@@ -34,7 +34,12 @@ class CheckDevice:
     """
 
     def __init__(
-        self, target: Target, options: CheckOptions, *, seed: str = "eas-check", version=None
+        self,
+        target: Target,
+        options: CheckOptions,
+        *,
+        seed: str = "eas-check",
+        version: str | None = None,
     ) -> None:
         self.profile = get_profile(options.profile)
         pins = {target.host: target.pinned} if target.pinned else {}

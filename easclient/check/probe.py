@@ -89,6 +89,8 @@ class ProbeResult:
     inconsistent: bool = False
     seconds: float = 0.0
     samples: list[ProbeSample] = field(default_factory=list)
+    abandoned: list[int] = field(default_factory=list)
+    """Heartbeats still running when the answer was known (above a lost one): not waited for."""
 
     @property
     def cap(self) -> int:
@@ -176,6 +178,7 @@ class ProbeResult:
             "summary": self.summary(),
             "advice": self.advice(),
             "samples": [s.to_dict() for s in self.samples],
+            "not_waited_for": self.abandoned,
         }
 
 
@@ -335,5 +338,6 @@ def probe_heartbeat(
             break
         take(result, got)
     result.samples.sort(key=lambda s: s.heartbeat)
+    result.abandoned = sorted(hb for hb, _ in busy.values())
     result.seconds = clock() - started
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import ssl
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,19 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
+
+
+def ca_file_option(ca_file: Path | None) -> str | None:
+    """``--ca-file``: a readable PEM bundle, or one clear line and exit 2."""
+    if ca_file is None:
+        return None
+    try:
+        ssl.create_default_context(cafile=str(ca_file))
+    except FileNotFoundError:
+        raise fail(f"--ca-file {ca_file}: no such file") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise fail(f"--ca-file {ca_file}: not a PEM CA bundle ({exc})") from None
+    return str(ca_file)
 
 
 def password_from(user: str | None, password_env: str | None) -> str | None:
@@ -108,11 +122,9 @@ def check(
     from easclient.check.demo import run_demo
     from easclient.check.session import check_url
 
-    if ca_file is not None and not ca_file.is_file():
-        raise fail(f"--ca-file {ca_file}: no such file")
     options = CheckOptions(
         user=user,
-        ca_file=str(ca_file) if ca_file else None,
+        ca_file=ca_file_option(ca_file),
         insecure=insecure,
         connect_timeout=timeout,
         ping_heartbeat=ping_heartbeat,

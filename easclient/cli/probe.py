@@ -10,7 +10,7 @@ import typer
 
 from easclient.check import CheckOptions, parse_target
 from easclient.cli import fail
-from easclient.cli.check import password_from
+from easclient.cli.check import ca_file_option, password_from
 
 
 def heartbeat_probe(
@@ -54,13 +54,11 @@ def heartbeat_probe(
 
     if max_heartbeat < min_heartbeat:
         raise fail(f"--max {max_heartbeat} is below --min {min_heartbeat}")
-    if ca_file is not None and not ca_file.is_file():
-        raise fail(f"--ca-file {ca_file}: no such file")
     target = parse_target(url, resolve)
     options = CheckOptions(
         user=user,
         password=password_from(user, password_env),
-        ca_file=str(ca_file) if ca_file else None,
+        ca_file=ca_file_option(ca_file),
         insecure=insecure,
         ping_margin=margin,
         probe_min=min_heartbeat,
@@ -79,6 +77,8 @@ def heartbeat_probe(
                 f"  heartbeat {sample.heartbeat:>5} s: {sample.outcome.value} after "
                 f"{sample.seconds:.1f} s"
             )
+        for heartbeat in result.abandoned:
+            typer.echo(f"  heartbeat {heartbeat:>5} s: not waited for (above a lost heartbeat)")
         for line in result.advice():
             typer.echo(f"- {line}")
         typer.echo(f"probe took {result.seconds:.0f} s")

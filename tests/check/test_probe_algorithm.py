@@ -96,6 +96,7 @@ def test_long_rungs_are_not_waited_for() -> None:
     assert result.seconds < 40  # the 600 s rung (and its 602 s wait) was left behind
     assert 600 in {hb for hb, _ in path.calls}
     assert 600 not in {s.heartbeat for s in result.samples}
+    assert 600 in result.abandoned and result.to_dict()["not_waited_for"] == result.abandoned
 
 
 def test_nothing_lost_reports_the_maximum_and_stops_after_one_round() -> None:
