@@ -33,7 +33,7 @@ FIXTURE_USER = ("alice", "alice-pw")
 #: The mock settings fixtures are made with; a replay test starts the same server.
 FIXTURE_MOCK = {"heartbeat_min": 1, "messages_per_folder": 8, "seed": 0}
 #: Ping heartbeat in fixtures: short, and inside the fixture server's bounds.
-FIXTURE_HEARTBEAT = 2
+FIXTURE_HEARTBEAT = 1
 #: Where the timestamps of normalised captures start.
 FIXTURE_EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 PLACEHOLDER_URL = "http://eas.mock.test"

@@ -29,7 +29,7 @@ def test_each_fixture_replays_without_differences(mock_server, path):
 
 
 def test_other_personality_reports_ping_status_5_with_its_bound(mock_server):
-    """Made where 2 s heartbeats are allowed; Exchange's bounds (60..3540 s) answer Status 5."""
+    """Made where 1 s heartbeats are allowed; Exchange's bounds (60..3540 s) answer Status 5."""
     server = mock_server(personality="exchange", heartbeat_min=None)
     report = _replay(server, FIXTURES / "iphone.jsonl")
     [ping] = report.differing
@@ -44,7 +44,7 @@ def test_other_personality_reports_ping_status_5_with_its_bound(mock_server):
 
 
 def test_sogo_bounds_accept_the_same_heartbeat(mock_server):
-    # SOGo allows 1..10 s: the 2 s Ping is in range, so the conversation is the same.
+    # SOGo allows 1..10 s: the 1 s Ping is in range, so the conversation is the same.
     report = _replay(mock_server(personality="sogo"), FIXTURES / "android.jsonl")
     assert report.differing == []
 
