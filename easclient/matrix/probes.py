@@ -18,11 +18,13 @@ from easclient.client import get_profile
 from easclient.protocol import build_request
 from easclient.protocol.foldersync import FolderSyncRequest, FolderSyncResponse
 from easclient.protocol.options import build_options_request
+from easclient.protocol.provision import ProvisionRequest, ProvisionResponse
 from easclient.protocol.sync import (
     SyncCollectionRequest,
     SyncRequest,
     parse_sync_body,
 )
+from easclient.protocol.versions import version_at_least
 
 from .model import Deviation, MatrixReport
 from .runner import INBOX_TYPE, MatrixConfig, http_transport
@@ -45,8 +47,26 @@ class _Raw:
         self.version = version
         profile = get_profile(config.profile)
         self.device_type = profile.device_type
+        self.profile = profile
         self.device_id = profile.device_id(f"{config.device_seed}:{config.user}:probes")
         self.http = httpx.Client(transport=http_transport(config), timeout=config.timeout)
+        self.policy_key: int | None = None
+
+    def provision(self) -> None:
+        """Get a PolicyKey where the server hands one out (MS-ASPROV 3.1.5.1), so that the
+        probes are not answered 449."""
+        info = self.profile.device_information() if version_at_least(self.version, "14.1") else None
+        initial = ProvisionRequest.initial(self.version, info)
+        r, el = self.post("Provision", initial.to_element(self.version), auth=self.auth)
+        if r.status_code != 200 or el is None:
+            return
+        first = ProvisionResponse.from_element(el)
+        if first.policy_key is None or first.policy_status == 2:
+            return
+        ack = ProvisionRequest.acknowledge(first.policy_key, version=self.version)
+        r, el = self.post("Provision", ack.to_element(self.version), auth=self.auth)
+        if r.status_code == 200 and el is not None:
+            self.policy_key = ProvisionResponse.from_element(el).policy_key
 
     def close(self) -> None:
         self.http.close()
@@ -66,6 +86,7 @@ class _Raw:
             device_id=self.device_id,
             device_type=self.device_type,
             version=self.version,
+            policy_key=None if cmd == "Provision" else self.policy_key,
         )
         url = req.url(self.base)
         if drop_param:
@@ -123,8 +144,10 @@ def probe_deviations(config: MatrixConfig, report: MatrixReport, base: str, vers
     """Send each probe once at ``version`` and record what came back."""
     raw = _Raw(config, base, version)
     try:
+        raw.provision()
         _probe_credentials(raw, report)
         _probe_device_id(raw, report)
+        raw.provision()  # again: a server may drop the key after the malformed requests above
         _probe_sync_keys(raw, report)
     finally:
         raw.close()

@@ -194,7 +194,10 @@ class _VersionFlow:
     def provision(self) -> tuple[int | None, bool, str]:
         """MS-ASPROV 3.1.5.1: policy request; acknowledge when a temporary key comes back."""
         c = self.client
-        el = c.execute("Provision", ProvisionRequest.initial(self.version).to_element(self.version))
+        # DeviceInformation rides along from 14.1 (MS-ASPROV 2.2.2.52; some servers require it).
+        info = c.profile.device_information() if self.at_least("14.1") else None
+        initial = ProvisionRequest.initial(self.version, info)
+        el = c.execute("Provision", initial.to_element(self.version))
         if el is None:
             return None, False, "empty answer"
         r = ProvisionResponse.from_element(el)
