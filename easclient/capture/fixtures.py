@@ -17,6 +17,8 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from easclient.client import (
     BasicAuth,
     CaptureWriter,
@@ -49,8 +51,10 @@ def record_session(
     device_seed: str,
     heartbeat: int = FIXTURE_HEARTBEAT,
     state_dir: str | Path | None = None,
+    http_transport: httpx.BaseTransport | None = None,
 ) -> None:
-    """One device's first conversation with ``url``, captured to ``path``."""
+    """One device's first conversation with ``url``, captured to ``path`` (``http_transport``:
+    e.g. ``httpx.HTTPTransport(proxy=...)`` to go through mitmproxy)."""
     p = get_profile(profile)
     device_id = p.device_id(device_seed)
     device = {
@@ -65,7 +69,9 @@ def record_session(
         folder = state_dir or stack.enter_context(tempfile.TemporaryDirectory())
         writer = stack.enter_context(CaptureWriter(path, secrets=secrets, device=device))
         transport = stack.enter_context(
-            HttpxTransport(url, auth=BasicAuth(user, password), capture=writer)
+            HttpxTransport(
+                url, auth=BasicAuth(user, password), capture=writer, transport=http_transport
+            )
         )
         state = stack.enter_context(DeviceState(Path(folder) / f"{profile}.sqlite3"))
         client = EasClient(

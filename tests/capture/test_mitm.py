@@ -69,7 +69,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_mitmdump_between_our_client_and_the_mock(tmp_path, mock_server, monkeypatch):
+def test_mitmdump_between_our_client_and_the_mock(tmp_path, mock_server):
     server = mock_server()
     port = _free_port()
     capture = tmp_path / "through-mitm.jsonl"
@@ -97,16 +97,6 @@ def test_mitmdump_between_our_client_and_the_mock(tmp_path, mock_server, monkeyp
                 assert proc.poll() is None, (tmp_path / "mitmdump.out").read_text()
                 assert time.monotonic() < deadline, "mitmdump did not start listening"
                 time.sleep(0.1)
-        # The device's transport goes through the proxy; everything else is the real client.
-        import easclient.client.transport as transport_module
-
-        real_init = transport_module.HttpxTransport.__init__
-
-        def via_proxy(self, base_url, **kw):
-            kw["transport"] = httpx.HTTPTransport(proxy=f"http://127.0.0.1:{port}")
-            real_init(self, base_url, **kw)
-
-        monkeypatch.setattr(transport_module.HttpxTransport, "__init__", via_proxy)
         direct = tmp_path / "client.jsonl"
         record_session(
             server.url,
@@ -116,6 +106,7 @@ def test_mitmdump_between_our_client_and_the_mock(tmp_path, mock_server, monkeyp
             password=PASSWORD,
             device_seed="mitm",
             heartbeat=1,
+            http_transport=httpx.HTTPTransport(proxy=f"http://127.0.0.1:{port}"),
         )
     finally:
         proc.terminate()
