@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from easclient.capture import IdMap, Replayer, read_capture
+from easclient.capture.fixtures import make_fixture
 from easclient.client import BasicAuth, HttpxTransport
 from easclient.wbxml import E
 
@@ -180,3 +181,20 @@ def test_idmap_policy_keys_and_unlearned_values():
     assert ids.rewrite_policy_key(11) == 99 and ids.rewrite_policy_key("11") == 99
     assert ids.rewrite_policy_key(12) == 12 and ids.rewrite_policy_key(None) is None
     assert ids.get("item", "5:1") == "5:1"
+
+
+def test_capture_from_zpush_replayed_on_horde_and_sogo(tmp_path, mock_server):
+    """Made on a Z-Push-like server (no heartbeat bounds); Horde (60..2700 s) answers the 1 s
+    Ping with Status 5 and its lower bound, SOGo (up to 10 s) like Z-Push did."""
+    path = make_fixture(
+        "android", tmp_path / "zpush.jsonl", personality="zpush", heartbeat_min=None
+    )
+    horde = _replay(mock_server(personality="horde", heartbeat_min=None), path)
+    [ping] = horde.differing
+    assert ping.command == "Ping"
+    assert {(d.path, d.recorded, d.live) for d in ping.differences} == {
+        ("Ping/Status", "1", "5"),
+        ("Ping/HeartbeatInterval", None, "60"),
+    }
+    sogo = _replay(mock_server(personality="sogo", heartbeat_min=None), path)
+    assert sogo.differing == []
