@@ -242,7 +242,8 @@ def parse_retry_after(value: str | None) -> tuple[float | None, datetime | None]
     if value is None or not value.strip():
         return None, None
     text = value.strip()
-    if text.isdigit():
+    # str.isdigit() also admits "²" and other digits float() refuses; delay-seconds is ASCII.
+    if text.isascii() and text.isdigit():
         return float(text), None
     try:
         when = email.utils.parsedate_to_datetime(text)
