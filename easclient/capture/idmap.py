@@ -49,6 +49,10 @@ class IdMap:
         """The live value for ``recorded`` (``recorded`` itself when not learned)."""
         return self._map.get(kind, {}).get(recorded, recorded)
 
+    def knows(self, kind: str, recorded: str) -> bool:
+        """Whether ``recorded`` was mapped (a key the replay saw handed out)."""
+        return recorded in self._map.get(kind, {})
+
     def learn(self, kind: str, recorded: str, live: str) -> None:
         if recorded in _UNMAPPED and live == recorded:
             return

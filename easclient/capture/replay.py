@@ -19,6 +19,7 @@ from easclient.client.transport import NetworkError, Transport
 from easclient.protocol import EasRequest, Headers, RequestQuery
 from easclient.wbxml import Element
 
+from .bootstrap import Bootstrap, Identity, recorded_policy_keys
 from .compare import Difference, Shape, compare, summary
 from .idmap import IdMap
 from .model import Capture, Exchange
@@ -97,6 +98,7 @@ class ReplayReport:
     device: dict[str, str]
     steps: list[ReplayStep] = field(default_factory=list)
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    bootstrap: list[str] = field(default_factory=list)
 
     @property
     def differing(self) -> list[ReplayStep]:
@@ -110,6 +112,7 @@ class ReplayReport:
             "steps": [s.to_dict() for s in self.steps],
             "differing_steps": len(self.differing),
             "ids": self.ids,
+            "bootstrap": self.bootstrap,
         }
 
 
@@ -144,14 +147,17 @@ class Replayer:
         *,
         user: str | None = None,
         ping_margin: float = 10.0,
+        bootstrap: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transport = transport
         self.user = user
         self.ping_margin = ping_margin
+        self.bootstrap = bootstrap
         self.ids = IdMap()
         self._clock = clock
         self._last_heartbeat: int | None = None
+        self._boot: Bootstrap | None = None
 
     def build(self, ex: Exchange) -> tuple[EasRequest, list[str], Element | None]:
         """The request to send for ``ex`` (ids rewritten), notes about it, and its body tree."""
@@ -184,7 +190,9 @@ class Replayer:
         return request, notes, element
 
     def step(self, index: int, ex: Exchange) -> ReplayStep:
+        primed = self._boot.prime(ex) if self._boot is not None else []
         request, notes, element = self.build(ex)
+        notes = primed + notes
         heartbeat = _heartbeat(element)
         if ex.command == "Ping":
             if heartbeat is None:
@@ -238,6 +246,8 @@ class Replayer:
     ) -> ReplayReport:
         """Replay every exchange (or only ``commands``) in order."""
         report = ReplayReport(capture.path, self.transport.base_url, capture.device)
+        if self.bootstrap:
+            self._start(capture)
         for index, ex in enumerate(capture, 1):
             if commands is not None and ex.command not in commands:
                 continue
@@ -246,7 +256,19 @@ class Replayer:
             if on_step is not None:
                 on_step(step)
         report.ids = self.ids.snapshot()
+        if self._boot is not None:
+            report.bootstrap = list(self._boot.log)
         return report
+
+    def _start(self, capture: Capture) -> None:
+        """For a capture that starts mid-conversation (see :mod:`.bootstrap`)."""
+        identity = Identity.of(capture, self.user)
+        if identity is None:
+            return
+        self._boot = Bootstrap(self.transport, self.ids, identity)
+        keys = recorded_policy_keys(capture)
+        if keys and not any(ex.command == "Provision" for ex in capture):
+            self._boot.provision(keys)
 
 
 def replay(
@@ -255,7 +277,9 @@ def replay(
     *,
     user: str | None = None,
     ping_margin: float = 10.0,
+    bootstrap: bool = False,
     on_step: Callable[[ReplayStep], None] | None = None,
 ) -> ReplayReport:
     """Replay ``capture`` through ``transport`` (see :class:`Replayer`)."""
-    return Replayer(transport, user=user, ping_margin=ping_margin).run(capture, on_step=on_step)
+    replayer = Replayer(transport, user=user, ping_margin=ping_margin, bootstrap=bootstrap)
+    return replayer.run(capture, on_step=on_step)

@@ -72,6 +72,14 @@ def register(app: typer.Typer) -> None:
         command: Annotated[
             list[str] | None, typer.Option("--command", help="replay only these commands")
         ] = None,
+        bootstrap: Annotated[
+            bool,
+            typer.Option(
+                "--bootstrap",
+                help="for a capture that starts mid-conversation: provision as the device and "
+                "get fresh SyncKeys for keys this server never handed out",
+            ),
+        ] = False,
     ) -> None:
         """Send the captured requests to URL in order, as the captured device (identity, query
         form, bodies with their heartbeats and window sizes), with SyncKeys, PolicyKeys and
@@ -123,7 +131,7 @@ def register(app: typer.Typer) -> None:
                         capture=writer,
                     )
                 )
-                replayer = Replayer(transport, user=name, ping_margin=margin)
+                replayer = Replayer(transport, user=name, ping_margin=margin, bootstrap=bootstrap)
                 report = replayer.run(
                     cap,
                     on_step=progress,
@@ -140,6 +148,8 @@ def register(app: typer.Typer) -> None:
                 if k in device
             )
             console.print(f"replay of {capture} against {base} as {ident}", markup=False)
+            for line in report.bootstrap:
+                console.print(line, markup=False)
             console.print(_table(report.steps))
             n = len(report.differing)
             console.print(

@@ -186,3 +186,15 @@ def test_replay_without_a_password_is_one_line(tmp_path):
     assert r.stderr.strip().splitlines() == [
         "eas: error: no password: set EAS_PASSWORD, use --password-env VAR, or run on a terminal"
     ]
+
+
+def test_replay_bootstrap_flag(runner, mock_server, tmp_path):
+    lines = (FIXTURES / "outlook.jsonl").read_text().splitlines()
+    mid = tmp_path / "mid.jsonl"
+    mid.write_text("\n".join(lines[-3:]) + "\n")  # the last two Syncs and the Ping
+    server = mock_server()
+    r = run(runner, "replay", str(mid), server.url, "--bootstrap", "--json",
+            env={"EAS_PASSWORD": PASSWORD})  # fmt: skip
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["differing_steps"] == 0 and report["bootstrap"]

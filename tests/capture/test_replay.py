@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from easclient.capture import IdMap, Replayer, read_capture
+from easclient.capture import Capture, IdMap, Replayer, read_capture
 from easclient.capture.fixtures import make_fixture
 from easclient.client import BasicAuth, HttpxTransport
 from easclient.wbxml import E
@@ -13,8 +13,10 @@ from easclient.wbxml import E
 from .conftest import FIXTURES, PASSWORD, fixture_files
 
 
-def _replay(server, path, **kw):
-    capture = read_capture(path)
+def _replay(server, path_or_capture, **kw):
+    capture = (
+        path_or_capture if isinstance(path_or_capture, Capture) else read_capture(path_or_capture)
+    )
     with HttpxTransport(server.url, auth=BasicAuth("alice", PASSWORD)) as transport:
         return Replayer(transport, ping_margin=5, **kw).run(capture)
 
@@ -198,3 +200,19 @@ def test_capture_from_zpush_replayed_on_horde_and_sogo(tmp_path, mock_server):
     }
     sogo = _replay(mock_server(personality="sogo", heartbeat_min=None), path)
     assert sogo.differing == []
+
+
+def test_mid_conversation_capture_needs_and_gets_a_bootstrap(mock_server):
+    """A phone set up before the proxy was in place: the capture starts with a Sync that sends
+    a PolicyKey and a SyncKey this server never handed out."""
+    whole = read_capture(FIXTURES / "android.jsonl")
+    first_window = next(
+        ex for ex in whole if ex.command == "Sync" and "MoreAvailable" in (ex.response.xml or "")
+    )
+    mid = Capture([ex for ex in whole if ex.line >= first_window.line], "mid")
+    plain = _replay(mock_server(), mid)
+    assert {s.live.status for s in plain.steps} == {449}  # not provisioned here
+    report = _replay(mock_server(), mid, bootstrap=True)
+    assert report.differing == []
+    assert report.bootstrap == ["bootstrap Provision: final policy key for 1 key(s)"]
+    assert report.steps[0].notes == ("primed collection 2 with SyncKey 0",)
