@@ -466,8 +466,17 @@ class NatProxy:
             for conn in list(self._live):
                 conn.shutdown()
             await asyncio.wait(set(self._handlers), timeout=0.1)
-        for task in list(self._handlers):
+        # A FIN waits for the send buffer to drain, which a peer that does not read never lets
+        # happen: whatever is still open now is aborted, or its socket outlives the proxy.
+        for conn in list(self._live):
+            for writer in (conn.c_writer, conn.s_writer):
+                if writer is not None:
+                    writer.transport.abort()
+        handlers = set(self._handlers)
+        for task in handlers:
             task.cancel()
+        if handlers:
+            await asyncio.wait(handlers, timeout=1.0)
         if self._server is not None:
             await self._server.wait_closed()
 

@@ -4,7 +4,9 @@ for each way of forgetting a connection, and what the proxy logs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import socket
 import ssl
 import threading
@@ -435,3 +437,57 @@ def test_bad_certificate_file_is_refused(tmp_path):
 def test_listen_address_in_use_is_a_clear_error(server):
     with pytest.raises(NetsimError, match=str(server.port)):
         start_in_thread(NatProxyConfig("127.0.0.1", 80, listen_port=server.port))
+
+
+def _own_sockets_on_port(port: int) -> int:
+    """How many of this process's open TCP sockets have local port `port` (Linux /proc)."""
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            count += target.startswith("socket:[") and target[8:-1] in inodes
+    return count
+
+
+def test_stop_frees_a_connection_whose_client_does_not_read():
+    """A server floods a client that never reads: the proxy's socket to the client holds unsent
+    data, so a FIN alone never completes. stop() must still close every socket of the proxy
+    within its grace time, leaving no handler behind."""
+
+    async def scenario() -> tuple[float, int, list]:
+        async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    writer.write(b"y" * 65536)
+                    await writer.drain()
+            writer.close()
+
+        flooder = await asyncio.start_server(flood, "127.0.0.1", 0)
+        target = flooder.sockets[0].getsockname()[1]
+        nat = NatProxy(NatProxyConfig("127.0.0.1", target))
+        await nat.start()
+        port = nat.port
+        client = socket.create_connection(("127.0.0.1", port))  # never reads
+        try:
+            await asyncio.sleep(0.5)  # the buffers on every hop fill up
+            assert _own_sockets_on_port(port) == 2  # the listener and the accepted socket
+            started = time.monotonic()
+            await nat.stop(timeout=0.5)
+            took = time.monotonic() - started
+            return took, _own_sockets_on_port(port), nat.connections
+        finally:
+            client.close()
+            flooder.close()
+            await flooder.wait_closed()
+
+    took, left_open, records = asyncio.run(scenario())
+    assert took < 2.0
+    assert left_open == 0
+    assert records[0].closed_at is not None and records[0].kinds()[-1] is EventKind.FINISHED
