@@ -182,6 +182,8 @@ class EasEndpoint:
         if main is not None and main.action in ("http_status", "eas_status", "drop", "reset"):
             await self._terminal_fault(scope, send, main, cmd, query.version)
             return
+        # A parked Ping lives for its whole heartbeat: keep nothing it does not need.
+        del headers, body, target, qs, faults
         answer = await self._answer(request, user, receive)
         await self._deliver(scope, send, answer, main)
 
@@ -222,6 +224,8 @@ class EasEndpoint:
         elif not request.body and cmd not in _EMPTY_BODY_OK and cmd != "SendMail":
             state.stats.bad_requests += 1
             return self._bad_body(cmd, version, CommonStatus.InvalidContent)
+        if cmd == "Ping":
+            request.body, request.headers = b"", Headers()  # decoded; free them while parked
         ctx = Context(
             state, user, state.store.mailbox(user), device, request, element, version, receive
         )

@@ -22,6 +22,7 @@ async def handle_ping(ctx: Context) -> Answer:
     mailbox does not have; 2: changes (at once, or when they arrive); 1: the heartbeat ended.
     """
     request = PingRequest.from_body(ctx.element)
+    ctx.element = None  # not needed while parked
     personality = ctx.state.personality
     device, box = ctx.device, ctx.mailbox
     requested = tuple(f.id for f in request.folders)

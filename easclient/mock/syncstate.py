@@ -32,7 +32,7 @@ class Diff:
         return len(self.adds) + len(self.changes) + len(self.deletes)
 
 
-@dataclass
+@dataclass(slots=True)
 class CollectionState:
     """One device's view of one folder."""
 
@@ -72,7 +72,7 @@ class CollectionState:
         return len(self.diff(box, folder)) > 0
 
 
-@dataclass
+@dataclass(slots=True)
 class DeviceState:
     """Everything the server remembers about one device of one user."""
 
