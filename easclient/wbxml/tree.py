@@ -112,6 +112,18 @@ class Element:
 
     def find(self, path: str) -> Element | None:
         """The first element reached by ``path``, or ``None``."""
+        if "/" not in path:
+            # One step, the protocol layer's commonest lookup (several per item of a Sync
+            # response): stop at the first match instead of collecting them all.
+            if ":" in path:
+                for c in self.children:
+                    if c.tag == path:
+                        return c
+                return None
+            for c in self.children:
+                if _matches(c.tag, path):
+                    return c
+            return None
         found = self.findall(path)
         return found[0] if found else None
 

@@ -34,6 +34,15 @@ def test_bare_name_matches_local_part_only():
     assert el.findall("tatus") == []
 
 
+def test_find_one_step_agrees_with_findall():
+    # find() has a one-step fast path; it must pick what findall() lists first.
+    el = E("AirSync:Sync", E("Email:Status", "1"), E("AirSync:Status", "2"), E("AirSync:Status"))
+    for path in ("Status", "AirSync:Status", "Email:Status", "tatus", "Sync", "AirSync:Nope"):
+        found = el.findall(path)
+        assert el.find(path) is (found[0] if found else None), path
+    assert el.find("Status").text == "1" and el.find("AirSync:Status").text == "2"
+
+
 def test_empty_text_is_none_and_bytes_kept():
     assert E("AirSync:SyncKey", "").text is None
     assert E("ComposeMail:Mime", b"\x00\x01").text == b"\x00\x01"
