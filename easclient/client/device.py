@@ -10,7 +10,8 @@ the end → Ping. Around every request, the wire behaviour of MS-ASHTTP and MS-A
 - HTTP 401/403/456/457: the protocol layer's typed errors, which name the code and its meaning.
 - Status 165 in Provision: send it again with ``DeviceInformation``.
 - Status 140, or a RemoteWipe in a Provision answer: acknowledge it, record it in the state
-  file, and stop with :class:`RemoteWipeAcknowledged`. Nothing is ever deleted on this machine.
+  file, and stop with :class:`RemoteWipeAcknowledged` (140 with no RemoteWipe in the Provision
+  answer: recorded, and a :class:`DeviceError`). Nothing is ever deleted on this machine.
 - Sync status 3: that collection starts again from SyncKey 0. Sync 12 / Ping 7: FolderSync,
   then carry on. Ping 5: adopt the server's heartbeat. Ping 6: trim the folder list to
   ``MaxFolders``.
@@ -339,11 +340,12 @@ class EasClient:
                 if cmd == "Provision":
                     raise
                 self._log(f"status 140 on {cmd}: the server requests a remote wipe")
-                self.provision()  # the Provision answer carries RemoteWipe; acknowledged there
-                raise RemoteWipeAcknowledged(
-                    f"status 140 on {cmd}: the server requested a remote wipe; acknowledged "
-                    "(nothing was deleted)"
-                ) from None
+                # The Provision answer carries the RemoteWipe, acknowledged (and the error
+                # raised) in _acknowledge_wipe. Getting past it means there was none to ack.
+                self.provision()
+                detail = f"status 140 on {cmd}, but the Provision answer had no RemoteWipe"
+                self.state.record_event("remote-wipe", f"{detail}; nothing acknowledged")
+                raise DeviceError(f"{detail}: nothing was acknowledged or deleted") from None
             return el
 
     # -- Provision (MS-ASPROV 3.1.5.1) -----------------------------------------------------------

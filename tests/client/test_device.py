@@ -8,6 +8,7 @@ import pytest
 
 from easclient.client.capture import CaptureWriter, basic_credential
 from easclient.client.device import (
+    DeviceError,
     EasClient,
     RedirectLoop,
     RemoteWipeAcknowledged,
@@ -224,6 +225,19 @@ def test_remote_wipe_is_acknowledged_recorded_and_deletes_nothing(make, tmp_path
     assert client.state.events("remote-wipe")
     assert held(client, "5") == before  # nothing deleted, state file intact
     assert (tmp_path / "state0.sqlite3").exists()
+
+
+def test_status_140_without_a_wipe_in_provision_is_not_called_acknowledged(make):
+    """140, but the Provision that should carry the RemoteWipe has none: we must not claim to
+    have acknowledged a wipe; the request is recorded and the error says what happened."""
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    client.sync_all_mail()
+    server.inject("FolderSync", body=FolderSyncResponse(status=140).to_element())
+    with pytest.raises(DeviceError, match="no RemoteWipe") as caught:
+        client.folder_sync()
+    assert not isinstance(caught.value, RemoteWipeAcknowledged)
+    assert "140" in client.state.events("remote-wipe")[0][2]
 
 
 def test_sync_status_3_restarts_collection_from_zero(make):
