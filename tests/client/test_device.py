@@ -17,6 +17,7 @@ from easclient.client.heartbeat import FixedHeartbeat, PingOutcome
 from easclient.client.profiles import get_profile
 from easclient.client.state import DeviceState
 from easclient.client.transport import BasicAuth, HttpxTransport
+from easclient.errors import EasError
 from easclient.protocol import (
     AccountBlocked,
     AuthenticationFailed,
@@ -136,14 +137,20 @@ def test_http_449_reprovisions_and_retries_once(make):
         client.folder_sync()
 
 
-def test_global_status_142_reprovisions(make):
+@pytest.mark.parametrize("status", [142, 143, 144])
+def test_global_status_142_reprovisions(make, status):
     server = FakeServer(items_per_folder=1)
     client = make(server)
     client.sync_all_mail()
     n = len(server.provision_requests)
-    server.inject("FolderSync", body=FolderSyncResponse(status=142).to_element())
+    server.inject("FolderSync", body=FolderSyncResponse(status=status).to_element())
     client.folder_sync()
     assert len(server.provision_requests) == n + 2
+    # Once only: the same status after re-provisioning is an error, not another round.
+    server.inject("FolderSync", body=FolderSyncResponse(status=status).to_element(), times=2)
+    with pytest.raises(EasError, match=str(status)):
+        client.folder_sync()
+    assert len(server.provision_requests) == n + 4
 
 
 def test_451_follows_location_and_guards_loops(make):
