@@ -113,6 +113,9 @@ def server_base(url: str) -> tuple[str, str]:
         raise CliError(f"not a URL: {url!r} ({exc})") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise CliError(f"the server URL must be http(s)://host[:port], got {url!r}")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        # httpx accepts any number here; the socket layer would then try another port.
+        raise CliError(f"port out of range in {url!r}")
     port = f":{parsed.port}" if parsed.port else ""
     host = parsed.host if ":" not in parsed.host else f"[{parsed.host}]"
     return f"{parsed.scheme}://{host}{port}", parsed.host

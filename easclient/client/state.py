@@ -136,9 +136,9 @@ class DeviceState:
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -146,7 +146,7 @@ class DeviceState:
             # FULL: a commit survives a power cut too, not only a killed process.
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.executescript(_SCHEMA)  # CREATE ... IF NOT EXISTS: a no-op when present
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise StateError(f"cannot open state file {self.path}: {exc}") from exc
         version = self.get_meta("schema_version")
         if version is None:

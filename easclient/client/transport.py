@@ -134,6 +134,8 @@ class HttpxTransport:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise EasError(f"server URL must start with http:// or https://, got {base_url!r}")
+        if tcp_keepalive is not None and tcp_keepalive < 1:
+            raise EasError(f"TCP keepalive idle time must be at least 1 s, got {tcp_keepalive}")
         self.base_url = base_url
         self.auth = auth
         self.connect_timeout = connect_timeout

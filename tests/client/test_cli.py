@@ -122,6 +122,15 @@ def test_errors_are_one_line(runner, tmp_path):
     assert "unknown device profile 'nokia'" in r.stderr
     r = run(runner, "sync", "http://127.0.0.1:1", "--user", "a", "--state", str(tmp_path / "s"))
     assert r.exit_code != 0 and "cannot connect" in r.stderr
+    r = run(runner, "sync", "http://127.0.0.1:99999", "--user", "a")
+    assert r.exit_code != 0 and "port out of range in 'http://127.0.0.1:99999'" in r.stderr
+    for bad in ("0", "-5"):
+        r = run(runner, "sync", "http://127.0.0.1:1", "--user", "a", "--tcp-keepalive", bad)
+        assert r.exit_code != 0 and f"at least 1 s, got {bad}" in r.stderr
+    (tmp_path / "file").write_text("")
+    r = run(runner, "sync", "http://127.0.0.1:1", "-u", "a", "--state", str(tmp_path / "file/s"))
+    assert r.exit_code != 0 and "cannot open state file" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_insecure_is_loud(runner, tmp_path):
