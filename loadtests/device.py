@@ -28,12 +28,13 @@ from easclient.client import (
     get_profile,
 )
 from easclient.client.heartbeat import NETWORK_FAILURE
-from easclient.client.state import StateError, StoredItem
+from easclient.client.state import Folder, StateError, StoredItem
 from easclient.errors import EasError
 from easclient.load.fleet import Account, pick_profile, read_accounts
 from easclient.load.memstate import MemoryState
 from easclient.load.scenario import Scenario, load_scenario, scaled_seconds, scaled_strategy
 from easclient.load.stats import LoadStats
+from easclient.mock.mailbox import INBOX_ID
 from easclient.protocol import EasHTTPError, EasRequest, EasResponse, Throttled, parse_retry_after
 
 from .transport import GeventTransport, shared_ssl_context
@@ -64,6 +65,9 @@ class Fleet:
             else self.scenario.deliveries_per_device_per_minute
         )
         self.workers = max(1, opts.eas_workers or 1)
+        self.source_addresses = [a.strip() for a in opts.eas_source_addresses.split(",") if a]
+        self.resume = bool(opts.eas_resume)
+        self.mode = opts.eas_mode
         self.ping_margin = scaled_seconds(self.scenario.ping_margin, self.scale)
         self.control = None
         if opts.eas_control_url and opts.eas_control_token:
@@ -194,6 +198,19 @@ class _PingLost(Exception):
     """A Ping that lost its connection (the outcome is the message)."""
 
 
+#: A resumed device speaks this version without asking OPTIONS again.
+RESUME_VERSION = "14.1"
+
+
+def _seed_resumed(state: MemoryState) -> None:
+    """What a device that was provisioned and synced in an earlier life remembers: the
+    hierarchy's SyncKey and its Inbox (MS-ASCMD 2.2.3.166.1/2). The Inbox starts again from
+    SyncKey 0 when a Ping first reports it."""
+    state.protocol_version = RESUME_VERSION
+    state.set_meta("provisioned", "1")
+    state.apply_folder_sync("1", adds=[Folder(INBOX_ID, "0", "Inbox", 2)], expected_sync_key="0")
+
+
 class EasDevice(User):
     """One simulated device (see the module docstring)."""
 
@@ -213,24 +230,32 @@ class EasDevice(User):
         self.failures = 0
         self.last_heartbeat: int | None = None
         self.proven = False
+        sources = fleet.source_addresses
         inner = GeventTransport(
             self.host or "",
             auth_header=BasicAuth(self.account.user, self.account.password).header(),
             ssl_context=fleet.ssl_context,
             connect_address=fleet.connect_address,
+            source_address=sources[self.index % len(sources)] if sources else None,
             tcp_keepalive=fleet.tcp_keepalive,
             on_connect=self._connected,
         )
+        state = MemoryState(on_add=fleet.item_added)
+        if fleet.resume:
+            _seed_resumed(state)
         self.client = EasClient(
             MeteredTransport(inner, self),
             user=self.account.user,
             profile=profile,
             device_id=self.device_id,
-            state=MemoryState(on_add=fleet.item_added),
+            state=state,
+            version=RESUME_VERSION if fleet.resume else None,
             heartbeat=scaled_strategy(profile.heartbeat, fleet.scale),
             ping_margin=fleet.ping_margin,
             sleep=self._backoff_sleep,
         )
+        if fleet.resume:
+            self._now_ready()
 
     # -- hooks --------------------------------------------------------------------------------
     def _connected(self, reconnect: bool) -> None:
@@ -264,6 +289,8 @@ class EasDevice(User):
         try:
             if not self.ready:
                 self._initial_sync()
+            elif self.fleet.mode == "sync-loop":
+                self._sync_round()
             else:
                 self._ping_round()
         except (StopUser, gevent.GreenletExit):
@@ -288,11 +315,18 @@ class EasDevice(User):
         started = time.perf_counter()
         self.client.sync_all_mail()
         self.fleet.stats.initial_sync_ms.append((time.perf_counter() - started) * 1000.0)
+        self._now_ready()
+
+    def _now_ready(self) -> None:
         self.fleet.stats.devices_ready += 1
         self.ready = True
         self.failures = 0
         self.fleet.parked[self.index] = self
         self.fleet.start_deliveries()
+
+    def _sync_round(self) -> None:
+        inbox = self.client.state.folders()[0]
+        self.client.sync_collection(inbox)
 
     def _ping_round(self) -> None:
         client = self.client

@@ -53,6 +53,25 @@ def _options(parser) -> None:
     group.add_argument("--eas-tcp-keepalive", type=int, default=None)
     group.add_argument("--eas-connect", default="", help="HOST:PORT to connect to (a NAT proxy)")
     group.add_argument("--eas-workers", type=int, default=1, help="worker processes in the run")
+    group.add_argument(
+        "--eas-source-addresses",
+        default="",
+        help="comma-separated local addresses (e.g. 127.0.0.2,127.0.0.3) the devices take in "
+        "turn: one source address reaches ~28k connections to one server port",
+    )
+    group.add_argument(
+        "--eas-resume",
+        action="store_true",
+        default=False,
+        help="devices start as already provisioned and synced (a fleet reconnecting): straight "
+        "to Ping (server without provisioning, e.g. eas mock-server --no-provisioning)",
+    )
+    group.add_argument(
+        "--eas-mode",
+        default="device",
+        choices=["device", "sync-loop"],
+        help="device: the device's life; sync-loop: Sync the Inbox over and over (benchmark)",
+    )
     group.add_argument("--eas-summary", env_var="EAS_LOAD_SUMMARY", default="")
 
 

@@ -47,6 +47,7 @@ class GeventTransport:
         "read_timeout",
         "server_hostname",
         "socket_options",
+        "source_address",
         "ssl_context",
     )
 
@@ -57,6 +58,7 @@ class GeventTransport:
         auth_header: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         connect_address: tuple[str, int] | None = None,
+        source_address: str | None = None,
         connect_timeout: float = 30.0,
         read_timeout: float = 120.0,
         tcp_keepalive: int | None = None,
@@ -68,6 +70,7 @@ class GeventTransport:
         self._auth_header = auth_header
         self.ssl_context = ssl_context
         self.connect_address = connect_address
+        self.source_address = source_address
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.socket_options = keepalive_socket_options(tcp_keepalive) if tcp_keepalive else None
@@ -100,6 +103,9 @@ class GeventTransport:
             sock.setsockopt(gsocket.IPPROTO_TCP, gsocket.TCP_NODELAY, 1)
             for level, name, value in self.socket_options or ():
                 sock.setsockopt(level, name, value)
+            if self.source_address:
+                # Several 127.x source addresses: ~28k ports each towards one server port.
+                sock.bind((self.source_address, 0))
             sock.settimeout(self.connect_timeout)
             sock.connect(address)
             if tls:
