@@ -267,6 +267,15 @@ class EasClient:
                     raise RedirectLoop(
                         f"more than {self.max_redirects} HTTP 451 redirects: {redirects}"
                     ) from exc
+                # The credentials go wherever we are sent: only to https, unless already plain.
+                secure = self.transport.base_url.startswith("https://")
+                if not location.lower().startswith(
+                    "https://" if secure else ("https://", "http://")
+                ):
+                    raise DeviceError(
+                        f"HTTP 451: refusing X-MS-Location {location!r} from "
+                        f"{self.transport.base_url} (credentials would leave TLS, or not a URL)"
+                    ) from exc
                 redirects.append(location)
                 self._log(f"HTTP 451: following X-MS-Location to {location}")
                 self.transport.base_url = location

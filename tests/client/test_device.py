@@ -169,6 +169,16 @@ def test_451_follows_location_and_guards_loops(make):
         client.options()
 
 
+@pytest.mark.parametrize("location", ["http://cas3.example.test/eas", "cas3.example.test"])
+def test_451_never_sends_credentials_out_of_tls(make, location):
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    server.inject("OPTIONS", status=451, headers={"X-MS-Location": location})
+    with pytest.raises(DeviceError, match="refusing X-MS-Location"):
+        client.options()
+    assert client.transport.base_url == BASE
+
+
 def test_503_honours_retry_after_records_throttle_and_is_bounded(make):
     server = FakeServer(items_per_folder=1)
     sleeps = Sleeps()
