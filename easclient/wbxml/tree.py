@@ -166,7 +166,9 @@ def E(tag: str, *content: Element | str | bytes | int | None) -> Element:
 class ns:
     """A builder for one namespace: ``A = ns("AirSync"); A.SyncKey("0")``."""
 
-    __slots__ = ("namespace",)
+    # __dict__ caches each builder once made: protocol builders run A.SyncKey(...) and the like
+    # per element of every message, and a failed lookup into __getattr__ costs microseconds.
+    __slots__ = ("__dict__", "namespace")
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
@@ -179,6 +181,7 @@ class ns:
         def build(*content: Element | str | bytes | int | None) -> Element:
             return Element(tag, *content)
 
+        self.__dict__[name] = build
         return build
 
     def __call__(self, name: str, *content: Element | str | bytes | int | None) -> Element:

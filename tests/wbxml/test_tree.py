@@ -64,3 +64,11 @@ def test_codepage_lookups_agree():
         assert 0x05 <= token <= 0x3F
     assert BY_NAME["Ping:HeartbeatInterval"].token == 0x08
     assert isinstance(E("Ping:Ping"), Element)
+
+
+def test_ns_builders_are_made_once_and_stay_separate():
+    a, b = ns("AirSync"), ns("Email")
+    assert a.SyncKey is a.SyncKey  # cached on first use
+    assert a.Status("1") == E("AirSync:Status", "1")
+    assert b.Status("1") == E("Email:Status", "1")  # another namespace's cache is its own
+    assert a.namespace == "AirSync" and a("Status").tag == "AirSync:Status"
