@@ -42,6 +42,10 @@ class BasicAuth:
         raw = f"{self.user}:{self.password}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
+    def secrets(self) -> tuple[str, ...]:
+        """What a capture must never hold: the password and the header's credential."""
+        return (self.password, self.header().split(" ", 1)[1])
+
     def __repr__(self) -> str:  # never show the password, not even in a traceback
         return f"BasicAuth(user={self.user!r}, password=***)"
 
@@ -54,6 +58,9 @@ class BearerAuth:
 
     def header(self) -> str:
         return f"Bearer {self.token}"
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.token,)
 
     def __repr__(self) -> str:
         return "BearerAuth(token=***)"
@@ -141,6 +148,10 @@ class HttpxTransport:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.capture = capture
+        if capture is not None and auth is not None:
+            # Scrubbed even when the caller did not hand them to the capture itself.
+            for secret in auth.secrets():
+                capture.add_secret(secret)
         self._clock = clock
         if ca_file:
             try:

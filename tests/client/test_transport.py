@@ -39,6 +39,29 @@ def test_bearer_token_sent_and_never_captured(tmp_path):
     assert "s3cr3t" not in repr(BasicAuth("u", "s3cr3t"))
 
 
+def test_capture_scrubs_the_transports_own_credentials(tmp_path):
+    """A capture given no secrets still never holds the password or credential that the
+    transport sends, even when the server echoes them back."""
+    auth = BasicAuth("u", "pa55-word")
+    credential = auth.header().split(" ", 1)[1]
+
+    def handler(request):
+        echo = f"{request.headers['authorization']} pa55-word"
+        return httpx.Response(500, headers={"X-Echo": echo}, content=echo.encode())
+
+    cap = tmp_path / "c.jsonl"
+    with (
+        CaptureWriter(cap) as writer,
+        HttpxTransport(
+            "https://h.test", auth=auth, transport=httpx.MockTransport(handler), capture=writer
+        ) as tr,
+    ):
+        assert tr.send(_req()).status_code == 500
+    text = cap.read_text()
+    assert "pa55-word" not in text and credential not in text
+    assert json.loads(text)["response_headers"]["x-echo"] == "Basic [redacted] [redacted]"
+
+
 def test_tls_verification_failure_is_tls_error_with_hint(eas_mock_server_tls):
     with HttpxTransport(eas_mock_server_tls.url) as tr, pytest.raises(NetworkError) as info:
         tr.send(_req())
