@@ -16,6 +16,8 @@ from easclient.netsim.errors import NetsimError
 from easclient.netsim.kernel import (
     NS_PREFIX,
     KernelNatConfig,
+    NatMode,
+    kernel_nat,
     list_namespaces,
     parse_conntrack,
     sweep_stale,
@@ -62,6 +64,38 @@ def test_setup_time_teardown_and_stale_sweep(kernel_nat_factory):
         assert set(live.namespaces) <= set(list_namespaces())
     finally:
         subprocess.run(["ip", "netns", "del", stale], capture_output=True)
+
+
+def _host_network_settings() -> dict[str, str]:
+    """The host's nftables ruleset and the sysctls the topology sets in its nat namespace."""
+    seen = {"nft": subprocess.run(["nft", "list", "ruleset"], capture_output=True).stdout.decode()}
+    for key in (
+        "net/ipv4/ip_forward",
+        "net/netfilter/nf_conntrack_tcp_loose",
+        "net/netfilter/nf_conntrack_tcp_timeout_established",
+    ):
+        try:
+            with open(f"/proc/sys/{key}") as f:
+                seen[key] = f.read().strip()
+        except FileNotFoundError:  # conntrack not loaded on the host
+            seen[key] = "absent"
+    return seen
+
+
+@pytest.mark.root
+def test_interrupted_run_tears_down_and_leaves_the_host_alone(kernel_nat_factory):
+    kernel_nat_factory()  # skips with the reason where the kernel NAT is unavailable
+    before = _host_network_settings()
+    config = KernelNatConfig(
+        mode=NatMode.SERVER_BEHIND_NAT, tcp_timeout_established=7, tcp_loose=False
+    )
+    # Ctrl-C in the middle of a test.
+    with pytest.raises(KeyboardInterrupt), kernel_nat(config) as net:
+        names = set(net.namespaces)
+        assert names <= set(list_namespaces())
+        raise KeyboardInterrupt
+    assert not names & set(list_namespaces())
+    assert _host_network_settings() == before
 
 
 @pytest.mark.root
