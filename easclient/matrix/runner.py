@@ -489,6 +489,7 @@ def run_matrix(config: MatrixConfig) -> MatrixReport:
     log = config.log or (lambda message: None)
     started = time.monotonic()
     base, _ = split_url(config.url)
+    _versions_to_run(config, [])  # bad --version values fail before any traffic
     with tempfile.TemporaryDirectory(prefix="eas-matrix-") as tmp:
         workdir = Path(tmp)
         # OPTIONS through the client (MS-ASHTTP 2.2.3).

@@ -38,9 +38,11 @@ VERSIONS = ("12.1", "14.0", "14.1", "16.1")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here that talks to a third-party server (SOGo, or the mock's personalities
+    of one) carries the ``interop`` marker."""
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if here in Path(str(item.fspath)).parents and not item.name.startswith("test_unit_"):
             item.add_marker(pytest.mark.interop)
 
 

@@ -1,0 +1,124 @@
+"""The matrix's own parts, without a server: endpoint path rewriting, URL checks, rendering and
+the CLI's argument errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from easclient.cli import _load, app
+from easclient.matrix import (
+    Deviation,
+    EndpointPathTransport,
+    MatrixError,
+    MatrixReport,
+    StepResult,
+    VersionRun,
+    endpoint_path,
+    render_json,
+    render_table,
+    split_url,
+)
+from easclient.matrix.runner import _merge_deviations
+
+
+def test_unit_endpoint_path_rewrites_only_the_standard_path():
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200)
+
+    transport = EndpointPathTransport(
+        "/SOGo/Microsoft-Server-ActiveSync", httpx.MockTransport(handler)
+    )
+    with httpx.Client(transport=transport) as client:
+        client.post("http://127.0.0.1:1/Microsoft-Server-ActiveSync?Cmd=Sync&User=a")
+        client.get("http://127.0.0.1:1/other")
+    assert seen == [
+        "http://127.0.0.1:1/SOGo/Microsoft-Server-ActiveSync?Cmd=Sync&User=a",
+        "http://127.0.0.1:1/other",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://mail.example.com", ("https://mail.example.com", None)),
+        (
+            "https://mail.example.com/Microsoft-Server-ActiveSync",
+            ("https://mail.example.com", None),
+        ),
+        (
+            "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync/",
+            ("http://127.0.0.1:20000", "/SOGo/Microsoft-Server-ActiveSync"),
+        ),
+        ("mail.example.com", ("https://mail.example.com", None)),
+    ],
+)
+def test_unit_split_url(url, expected):
+    assert split_url(url) == expected
+    assert endpoint_path(url if "://" in url else "https://" + url) == expected[1]
+
+
+@pytest.mark.parametrize("url", ["ftp://host", "http://", "https:///path"])
+def test_unit_split_url_refuses(url):
+    with pytest.raises(MatrixError) as info:
+        split_url(url)
+    assert info.value.value == url
+
+
+def _report() -> MatrixReport:
+    report = MatrixReport("http://h", "14.1", ["14.1"], ["Sync"])
+    report.runs = [
+        VersionRun("14.1", True, [StepResult("Sync", 200, 1, 0.25, True, "6 items")]),
+        VersionRun(
+            "16.1",
+            False,
+            [
+                StepResult("Sync", 200, 1, 0.5, True),
+                StepResult("Ping", None, None, 1.0, False, "reset"),
+                StepResult("Settings", 500, None, 0.01, False),
+            ],
+        ),
+    ]
+    report.conforming = ["wrong-password"]
+    report.notes = ["a note"]
+    return report
+
+
+def test_unit_render_table_marks_failures_and_missing_steps():
+    report = _report()
+    _merge_deviations(report, [Deviation("keepalive", "kept", "reset", "14.1")])
+    _merge_deviations(report, [Deviation("keepalive", "kept", "reset", "16.1")])
+    assert len(report.deviations) == 1 and report.deviations[0].version == "14.1, 16.1"
+    text = render_table(report)
+    assert "16.1 (not adv.)" in text
+    assert "no answer !" in text and "HTTP 500 !" in text and "1 0.25s" in text
+    ping_row = next(line for line in text.splitlines() if "Ping" in line)
+    assert "-" in ping_row  # 14.1 did not run a Ping
+    assert "keepalive [14.1, 16.1]: observed reset; expected kept" in text
+    assert "As the spec says: wrong-password" in text and "Note: a note" in text
+    data = json.loads(render_json(report))
+    assert data["runs"][1]["steps"][1]["http_status"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["matrix", "http://127.0.0.1:1"], "--user is required"),
+        (["matrix", "http://127.0.0.1:1", "--user", "a", "--heartbeat", "0"], "at least 1 s"),
+        (["matrix", "ftp://x", "--user", "a"], "must be http(s)"),
+        (["matrix", "http://127.0.0.1:1", "--user", "a", "--version", "3.0"], "3.0"),
+    ],
+)
+def test_unit_cli_errors_are_one_line(args, message, monkeypatch):
+    monkeypatch.setenv("EAS_PASSWORD", "pw")
+    _load()
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
