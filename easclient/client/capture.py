@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -93,7 +94,9 @@ class CaptureWriter:
         self.device = dict(device or {})
         self._secrets = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
         self._lock = threading.Lock()
-        self._file: TextIO = self.path.open("a", encoding="utf-8")
+        # The user's mail, decoded: readable by the user only.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._file: TextIO = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
 
     def add_secret(self, secret: str | None) -> None:
         """Scrub ``secret`` too (e.g. a token obtained mid-run)."""

@@ -139,6 +139,9 @@ class DeviceState:
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Subjects and senders of the user's mail: readable by the user only. SQLite
+                # gives its -wal and -shm files the database file's mode.
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")

@@ -59,6 +59,7 @@ def test_capture_scrubs_the_transports_own_credentials(tmp_path):
         assert tr.send(_req()).status_code == 500
     text = cap.read_text()
     assert "pa55-word" not in text and credential not in text
+    assert cap.stat().st_mode & 0o077 == 0  # the user's mail, decoded: private
     assert json.loads(text)["response_headers"]["x-echo"] == "Basic [redacted] [redacted]"
 
 
