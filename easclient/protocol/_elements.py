@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import IntEnum
 
-from easclient.wbxml import BY_NAME, Element
+from easclient.wbxml import BY_NAME, VERSIONS, Element
 
 from .errors import ProtocolError
 from .status import status_of
+from .versions import ProtocolVersion
 
 
 def as_tuples(obj: object, *names: str) -> None:
@@ -111,10 +112,23 @@ def code_of(enum: type[IntEnum], value: int) -> IntEnum | int:
         return value
 
 
+# Per protocol version, the tags the code-page table says it lacks: builders prune every
+# request and response, so this is looked up once per element of each message.
+_ABSENT: dict[str, frozenset[str]] = {
+    v: frozenset(name for name, tag in BY_NAME.items() if not tag.in_version(v)) for v in VERSIONS
+}
+
+
+def _absent(version: str) -> frozenset[str]:
+    absent = _ABSENT.get(version)
+    if absent is None:  # " 14.1" and the like; anything unknown is a VersionError
+        absent = _ABSENT[ProtocolVersion.parse(version).value]
+    return absent
+
+
 def in_version(tag: str, version: str) -> bool:
     """Whether protocol ``version`` has ``tag`` per the code-page table (unlisted tags: yes)."""
-    entry = BY_NAME.get(tag)
-    return entry is None or entry.in_version(version)
+    return tag not in _absent(version)
 
 
 def prune(el: Element, version: str) -> Element:
@@ -124,25 +138,14 @@ def prune(el: Element, version: str) -> Element:
     its version lacks (e.g. ``Wait`` at 12.0, ``AirSyncBase:Preview`` before 14.0): a device
     speaking that version would not send it. Tags the code-page table does not list are kept.
     """
-    if not in_version(el.tag, version):
+    absent = _absent(version)
+    if el.tag in absent:
         raise ValueError(f"protocol {version} has no {el.tag}")
-    return _prune(el, version)
+    return _prune(el, absent)
 
 
-def _prune(el: Element, version: str) -> Element:
+def _prune(el: Element, absent: frozenset[str]) -> Element:
     if not el.children:
         return Element._raw(el.tag, [], el.text)
-    kept = [_prune(c, version) for c in el.children if in_version(c.tag, version)]
+    kept = [_prune(c, absent) for c in el.children if c.tag not in absent]
     return Element._raw(el.tag, kept, el.text)
-
-
-def version_at_least(version: str, floor: str) -> bool:
-    """``version >= floor`` for EAS version strings ("2.5" … "16.1")."""
-    return _key(version) >= _key(floor)
-
-
-def _key(version: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(p) for p in version.split("."))
-    except ValueError:
-        raise ProtocolError(f"not a protocol version: {version!r}") from None

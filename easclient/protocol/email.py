@@ -23,9 +23,9 @@ from ._elements import (
     opt_text,
     to_bool,
     to_int,
-    version_at_least,
 )
 from .errors import ProtocolError
+from .versions import version_at_least
 
 EM = ns("Email")
 ASB = ns("AirSyncBase")

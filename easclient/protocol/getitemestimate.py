@@ -29,10 +29,10 @@ from ._elements import (
     prune,
     status,
     text,
-    version_at_least,
 )
 from .status import GetItemEstimateStatus
 from .sync import FilterType, SyncOptions
+from .versions import version_at_least
 
 G = ns("GetItemEstimate")
 A = ns("AirSync")

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from easclient.wbxml import Element, ns
 
-from ._elements import child, expect_root, opt_text, status, version_at_least
+from ._elements import child, expect_root, opt_text, status
 from .errors import ProtocolError
 from .status import CommonStatus
+from .versions import version_at_least
 
 CM = ns("ComposeMail")
 

@@ -20,10 +20,10 @@ from ._elements import (
     opt_text,
     prune,
     status,
-    version_at_least,
 )
 from .errors import ProtocolError
 from .status import SettingsStatus
+from .versions import version_at_least
 
 S = ns("Settings")
 

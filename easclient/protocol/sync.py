@@ -37,11 +37,11 @@ from ._elements import (
     req_int,
     status,
     text,
-    version_at_least,
 )
 from .email import Email, looks_like_email
 from .errors import ProtocolError
 from .status import SyncStatus
+from .versions import version_at_least
 
 A = ns("AirSync")
 ASB = ns("AirSyncBase")

@@ -55,7 +55,8 @@ class ProtocolVersion(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _ORDER.index(self)
+        """The position in protocol order (2.5 is 0)."""
+        return _RANK[self]
 
     def _cmp(self, other: object) -> int | None:
         if isinstance(other, str):
@@ -86,7 +87,7 @@ class ProtocolVersion(StrEnum):
         return self.value
 
 
-_ORDER: list[ProtocolVersion] = list(ProtocolVersion)
+_RANK: dict[ProtocolVersion, int] = {v: i for i, v in enumerate(ProtocolVersion)}
 
 #: Every version this package speaks, oldest first (as strings).
 ALL_VERSIONS: tuple[str, ...] = tuple(v.value for v in ProtocolVersion)
@@ -94,7 +95,13 @@ ALL_VERSIONS: tuple[str, ...] = tuple(v.value for v in ProtocolVersion)
 
 def version_at_least(version: str, minimum: str) -> bool:
     """Whether ``version`` is ``minimum`` or later (``version_at_least("14.1", "12.1")``)."""
-    return ProtocolVersion.parse(version).rank >= ProtocolVersion.parse(minimum).rank
+    return _rank(version) >= _rank(minimum)
+
+
+def _rank(version: str) -> int:
+    # Builders ask this several times per message; skip parse() for the exact spellings.
+    rank = _RANK.get(version)  # type: ignore[call-overload]
+    return ProtocolVersion.parse(version).rank if rank is None else rank
 
 
 def base64_query_allowed(version: str) -> bool:

@@ -108,3 +108,20 @@ def test_command_codes():
         Command.from_code(24)
     with pytest.raises(QueryError, match="'sync'"):
         Command.parse("sync")
+
+
+def test_builders_prune_by_version_and_refuse_unknown_versions():
+    from easclient.protocol._elements import in_version, prune
+    from easclient.wbxml import E
+
+    assert in_version("AirSync:Wait", "12.1") and not in_version("AirSync:Wait", "12.0")
+    assert in_version("Zzz:Unlisted", "2.5")  # tags the table does not list are kept
+    assert in_version("AirSync:Wait", " 12.1 ")  # spelled as parse() accepts
+    doc = E("AirSync:Sync", E("AirSync:Wait", "5"), E("AirSync:WindowSize", "10"))
+    assert prune(doc, "12.0") == E("AirSync:Sync", E("AirSync:WindowSize", "10"))
+    assert prune(doc, "12.1") == doc and prune(doc, "12.1") is not doc
+    with pytest.raises(VersionError):
+        in_version("AirSync:Wait", "13.0")
+    assert version_at_least(ProtocolVersion.V14_1, "14.0") and not version_at_least("12.1", "14.0")
+    with pytest.raises(VersionError):
+        version_at_least("14.2", "14.0")
