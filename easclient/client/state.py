@@ -17,11 +17,11 @@ shell, a test) never blocks a writer for long.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +141,8 @@ class DeviceState:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # Subjects and senders of the user's mail: readable by the user only. SQLite
                 # gives its -wal and -shm files the database file's mode.
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -169,7 +170,7 @@ class DeviceState:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all or nothing."""
         db = self._db
