@@ -22,7 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-PORTS_PER_ADDRESS = 25_000  # below the 28,232 ephemeral ports of one source address
+# Below the 28,232 ephemeral ports of one source address; each run also takes its own block of
+# source addresses, since the previous run's closed connections keep ports in TIME_WAIT.
+PORTS_PER_ADDRESS = 10_000
 HEARTBEAT = 3000  # seconds: the parked requests outlive the measurement
 
 
@@ -68,7 +70,7 @@ def load_spec(path: str) -> dict:
 # -- baseline server -------------------------------------------------------------------------
 
 
-def run_baseline_server() -> None:
+def run_baseline_server(address: str) -> None:
     """A bare uvicorn + starlette app: POST /poll waits (long poll), POST /now answers."""
     import socket
 
@@ -94,7 +96,7 @@ def run_baseline_server() -> None:
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((address, 0))
     sock.listen(4096)
     config = uvicorn.Config(
         app,
@@ -113,7 +115,7 @@ def run_baseline_server() -> None:
         task = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started:
             await asyncio.sleep(0.01)
-        print(json.dumps({"url": f"http://127.0.0.1:{sock.getsockname()[1]}"}), flush=True)
+        print(json.dumps({"url": f"http://{address}:{sock.getsockname()[1]}"}), flush=True)
         await task
 
     asyncio.run(main())
@@ -133,7 +135,7 @@ async def park_client(spec: dict) -> None:
 
     async def one(i: int) -> None:
         nonlocal answered, failed
-        src = f"127.0.0.{1 + i // PORTS_PER_ADDRESS}"
+        src = f"127.0.{spec['source_block']}.{1 + i // PORTS_PER_ADDRESS}"
         try:
             reader, writer = await asyncio.open_connection(host, port, local_addr=(src, 0))
         except OSError:
@@ -176,7 +178,7 @@ async def throughput_client(spec: dict) -> None:
 
     async def worker() -> None:
         nonlocal done, errors
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(host, port, local_addr=("127.0.4.1", 0))
         while time.monotonic() < deadline:
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -306,11 +308,17 @@ def main() -> None:
         help="mock: parked Pings do not listen for the client going away",
     )
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--server-address",
+        default="127.0.3.1",
+        help="loopback address the servers listen on (away from 127.0.0.1, whose ephemeral "
+        "ports other programs may be using up)",
+    )
     parser.add_argument("--role", default="main", help=argparse.SUPPRESS)
     parser.add_argument("--spec", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "baseline-server":
-        run_baseline_server()
+        run_baseline_server(args.server_address)
         return
     if args.role == "park":
         asyncio.run(park_client(load_spec(args.spec)))
@@ -334,7 +342,14 @@ def main() -> None:
         # -- baseline ----------------------------------------------------------------------------
         if not args.skip_baseline:
             base = subprocess.Popen(
-                [sys.executable, __file__, "--role", "baseline-server"],
+                [
+                    sys.executable,
+                    __file__,
+                    "--role",
+                    "baseline-server",
+                    "--server-address",
+                    args.server_address,
+                ],
                 stdout=subprocess.PIPE,
                 text=True,
             )
@@ -349,7 +364,13 @@ def main() -> None:
             parked = measure_parked(
                 "baseline",
                 base.pid,
-                {"host": host, "port": port, "n": args.parked, "requests": [poll.hex()]},
+                {
+                    "host": host,
+                    "port": port,
+                    "n": args.parked,
+                    "requests": [poll.hex()],
+                    "source_block": 1,
+                },
                 lambda: None,
                 args.settle,
             )
@@ -359,6 +380,8 @@ def main() -> None:
 
         # -- the mock ----------------------------------------------------------------------------
         server_args = [
+            "--host",
+            args.server_address,
             "--user-count",
             str(args.users),
             "--no-provisioning",
@@ -406,7 +429,13 @@ def main() -> None:
         parked = measure_parked(
             "mock",
             mock.pid,
-            {"host": host, "port": port, "n": args.parked, "requests": pings},
+            {
+                "host": host,
+                "port": port,
+                "n": args.parked,
+                "requests": pings,
+                "source_block": 2,
+            },
             lambda: handle.control.stats()["parked_pings"],
             args.settle,
         )
