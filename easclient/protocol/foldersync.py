@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import ClassVar, Self
 
 from easclient.wbxml import Element, ns
 
@@ -76,43 +77,50 @@ def folder_class(folder_type: int) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class FolderAdd:
-    """A folder the client does not have yet (MS-ASCMD 2.2.3.7.2)."""
+class _Folder:
+    """What Add and Update carry alike: ServerId, ParentId, DisplayName, Type."""
 
     server_id: str
     parent_id: str
     display_name: str
     type: FolderType | int
 
+    _TAG: ClassVar[str]
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", _folder_type(int(self.type)))
 
     def to_element(self, version: str = "14.1") -> Element:
-        return _folder_element(F.Add, self)
+        return F(
+            self._TAG,
+            F.ServerId(self.server_id),
+            F.ParentId(self.parent_id),
+            F.DisplayName(self.display_name),
+            F.Type(int(self.type)),
+        )
 
     @classmethod
-    def from_element(cls, el: Element) -> FolderAdd:
-        return cls(*_folder_fields(el))
+    def from_element(cls, el: Element) -> Self:
+        return cls(
+            text(el, "FolderHierarchy:ServerId"),
+            text(el, "FolderHierarchy:ParentId"),
+            text(el, "FolderHierarchy:DisplayName"),
+            _folder_type(req_int(el, "FolderHierarchy:Type")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
-class FolderUpdate:
+class FolderAdd(_Folder):
+    """A folder the client does not have yet (MS-ASCMD 2.2.3.7.2)."""
+
+    _TAG: ClassVar[str] = "Add"
+
+
+@dataclass(frozen=True, slots=True)
+class FolderUpdate(_Folder):
     """A folder renamed or moved (MS-ASCMD 2.2.3.190.1)."""
 
-    server_id: str
-    parent_id: str
-    display_name: str
-    type: FolderType | int
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "type", _folder_type(int(self.type)))
-
-    def to_element(self, version: str = "14.1") -> Element:
-        return _folder_element(F.Update, self)
-
-    @classmethod
-    def from_element(cls, el: Element) -> FolderUpdate:
-        return cls(*_folder_fields(el))
+    _TAG: ClassVar[str] = "Update"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,24 +138,6 @@ class FolderDelete:
 
 
 FolderChange = FolderAdd | FolderUpdate | FolderDelete
-
-
-def _folder_element(build, folder: FolderAdd | FolderUpdate) -> Element:
-    return build(
-        F.ServerId(folder.server_id),
-        F.ParentId(folder.parent_id),
-        F.DisplayName(folder.display_name),
-        F.Type(int(folder.type)),
-    )
-
-
-def _folder_fields(el: Element) -> tuple[str, str, str, FolderType | int]:
-    return (
-        text(el, "FolderHierarchy:ServerId"),
-        text(el, "FolderHierarchy:ParentId"),
-        text(el, "FolderHierarchy:DisplayName"),
-        _folder_type(req_int(el, "FolderHierarchy:Type")),
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,14 @@ def test_response_tree_has_count_and_spec_child_order():
     assert [c.name for c in first] == ["ServerId", "ParentId", "DisplayName", "Type"]
 
 
+def test_add_and_update_share_fields_but_stay_distinct():
+    add, update = FolderAdd("5", "0", "x", 12), FolderUpdate("5", "0", "x", 12)
+    assert add != update and add.to_element().tag == "FolderHierarchy:Add"
+    assert update.to_element().tag == "FolderHierarchy:Update"
+    assert FolderUpdate.from_element(update.to_element()) == update
+    assert type(FolderAdd.from_element(update.to_element())) is FolderAdd
+
+
 def test_typed_views_and_folder_classes():
     resp = FolderSyncResponse(
         1, "2", [FolderAdd("1", "0", "Inbox", 2), FolderDelete("4"), FolderUpdate("5", "0", "x", 9)]
