@@ -31,7 +31,7 @@ from .errors import (
     ServerError,
     Throttled,
 )
-from .query import RequestQuery, parse_query
+from .query import RequestQuery, is_base64_form, parse_query
 from .versions import base64_query_allowed
 
 __all__ = [
@@ -217,8 +217,7 @@ def parse_request(
     if method.upper() == "OPTIONS" and not qs:
         return EasRequest("OPTIONS", path, None, Headers(headers), body)
     query = parse_query(qs, headers)
-    is_base64 = not ("=" in qs.rstrip("=") or "&" in qs)
-    return EasRequest(method.upper(), path, query, Headers(headers), body, is_base64)
+    return EasRequest(method.upper(), path, query, Headers(headers), body, is_base64_form(qs))
 
 
 def build_response(
@@ -307,8 +306,7 @@ def _decode(body: bytes, content_type: str | None) -> Element | None:
     # 2.5-era servers also label WBXML plain "application/vnd.ms-sync".
     if media and media not in (WBXML_CONTENT_TYPE, "application/vnd.ms-sync"):
         raise ProtocolError(f"expected a WBXML body, got Content-Type {media!r}", value=media)
-    codec_errors = (getattr(wbxml, "WBXMLError", ValueError), ValueError)
     try:
         return wbxml.decode(body)
-    except codec_errors as e:
+    except wbxml.WBXMLError as e:
         raise ProtocolError(f"the body is not valid WBXML: {e}", value=body[:64]) from e

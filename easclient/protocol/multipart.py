@@ -19,9 +19,7 @@ from collections.abc import Sequence
 from construct import Array, ConstructError, Int32sl, Struct, this
 
 from .errors import ProtocolError
-
-# Also exported by .http (the package re-exports that one); the same value.
-MULTIPART_CONTENT_TYPE = "application/vnd.ms-sync.multipart"
+from .http import MULTIPART_CONTENT_TYPE
 
 PartMetaData = Struct(
     "offset" / Int32sl,

@@ -164,10 +164,15 @@ def parse_query(
     qs = qs.split("#", 1)[0].strip()
     if not qs:
         raise QueryError("the request has no query (Cmd, User, DeviceId, DeviceType)", value=qs)
-    # base64 has "=" only as trailing padding; a plain query has "name=value" pairs.
-    if "=" in qs.rstrip("=") or "&" in qs:
-        return _parse_plain(qs, headers, default_version)
-    return _parse_base64(qs)
+    if is_base64_form(qs):
+        return _parse_base64(qs)
+    return _parse_plain(qs, headers, default_version)
+
+
+def is_base64_form(qs: str) -> bool:
+    """Whether a query value is the base64 form: it has "=" only as trailing padding and no
+    "&", where a plain query has "name=value" pairs."""
+    return not ("=" in qs.rstrip("=") or "&" in qs)
 
 
 def _parse_plain(
