@@ -268,11 +268,8 @@ class _Connection:
                         self.state = _State.DEAD
                         _send_rst(dst)
                         self.log(EventKind.RESET, other, detail="sent by proxy")
-                    elif src is Side.CLIENT:
-                        self.state = _State.DEAD
-                        _send_fin(self.s_writer)
                     else:
-                        _send_fin(src_writer)
+                        self._left_after_expiry(src, src_writer)
                 return
             if self.state == _State.DEAD:
                 return
@@ -284,12 +281,8 @@ class _Connection:
                             dst.write_eof()
                     else:  # TLS cannot half-close
                         _send_fin(dst)
-                elif src is Side.CLIENT:
-                    # The client gave up on a forgotten mapping: nothing is left to keep.
-                    self.state = _State.DEAD
-                    _send_fin(self.s_writer)
                 else:
-                    _send_fin(src_writer)
+                    self._left_after_expiry(src, src_writer)
                 return
             if self.state == _State.FORWARDING:
                 if src is Side.CLIENT:
@@ -324,6 +317,15 @@ class _Connection:
                     _send_rst(self.s_writer)
                     self.log(EventKind.RESET, Side.SERVER, detail="sent by proxy (no mapping)")
                 return
+
+    def _left_after_expiry(self, src: Side, src_writer: asyncio.StreamWriter | None) -> None:
+        """`src` ended (RST or FIN) after the mapping expired: close our socket to it; if it
+        was the client, which gave up on the forgotten mapping, nothing is left to keep."""
+        if src is Side.CLIENT:
+            self.state = _State.DEAD
+            _send_fin(self.s_writer)
+        else:
+            _send_fin(src_writer)
 
     def _swallow(self, src: Side, data: bytes) -> None:
         self.record.bytes_swallowed += len(data)
