@@ -67,55 +67,71 @@ def encode(
     stack: list = []
     path: list[str] = []
     it = iter((tree,))
-    while True:
-        for el in it:
-            tag = el.tag
-            code = codes.get(tag)
-            if code is None:
-                code = _unlisted(tag, version, path)
-            p, token = code
-            if p != page:
-                append(SWITCH_PAGE)
-                append(p)
-                page = p
-            text = el.text
-            if el.children:
-                if text is not None and text != "":
-                    raise _error(path, tag, "holds both a value and child elements")
-                if len(stack) >= max_depth - 1:  # its children would be deeper than max_depth
-                    raise _error(path, tag, f"has children deeper than {max_depth} levels")
-                append(token | CONTENT_BIT)
-                stack.append(it)
-                path.append(tag)
-                it = iter(el.children)
-                break
-            if text is None or text == "" or text == b"":
-                append(token)
-            elif text.__class__ is str:
-                try:
-                    data = text.encode()
-                except UnicodeEncodeError as exc:
-                    raise _error(path, tag, f"text cannot be UTF-8 encoded: {exc.reason}") from None
-                if 0 in data:
-                    raise _error(path, tag, "text holds a NUL character, which STR_I cannot carry")
-                append(token | CONTENT_BIT)
-                append(STR_I)
-                extend(data)
-                extend(b"\x00\x01")
-            elif isinstance(text, bytes | bytearray):
-                append(token | CONTENT_BIT)
-                append(OPAQUE)
-                extend(mb_u_int32(len(text)))
-                extend(text)
-                append(END)
+    try:
+        while True:
+            for el in it:
+                tag = el.tag
+                code = codes.get(tag)
+                if code is None:
+                    code = _unlisted(tag, version, path)
+                p, token = code
+                if p != page:
+                    append(SWITCH_PAGE)
+                    append(p)
+                    page = p
+                text = el.text
+                if el.children:
+                    if text is not None and text != "":
+                        raise _error(path, tag, "holds both a value and child elements")
+                    if len(stack) >= max_depth - 1:  # its children would be deeper than max_depth
+                        raise _error(path, tag, f"has children deeper than {max_depth} levels")
+                    append(token | CONTENT_BIT)
+                    stack.append(it)
+                    path.append(tag)
+                    it = iter(el.children)
+                    break
+                if text is None or text == "" or text == b"":
+                    append(token)
+                elif text.__class__ is str:
+                    try:
+                        data = text.encode()
+                    except UnicodeEncodeError as exc:
+                        raise _error(
+                            path, tag, f"text cannot be UTF-8 encoded: {exc.reason}"
+                        ) from None
+                    if 0 in data:
+                        raise _error(
+                            path, tag, "text holds a NUL character, which STR_I cannot carry"
+                        )
+                    append(token | CONTENT_BIT)
+                    append(STR_I)
+                    extend(data)
+                    extend(b"\x00\x01")
+                elif isinstance(text, bytes | bytearray):
+                    append(token | CONTENT_BIT)
+                    append(OPAQUE)
+                    extend(mb_u_int32(len(text)))
+                    extend(text)
+                    append(END)
+                else:
+                    raise _error(
+                        path, tag, f"value must be str or bytes, not {type(text).__name__}"
+                    )
             else:
-                raise _error(path, tag, f"value must be str or bytes, not {type(text).__name__}")
-        else:
-            if not stack:
-                break
-            append(END)
-            it = stack.pop()
-            path.pop()
+                if not stack:
+                    break
+                append(END)
+                it = stack.pop()
+                path.pop()
+    except AttributeError:
+        # A child that is not an Element (el.children.append("x") does not check): say so
+        # instead of leaking the AttributeError.
+        if isinstance(el, Element):
+            raise
+        where = "/".join(path) or tree.tag
+        raise WBXMLError(
+            f"{where}: a child is {type(el).__name__} {el!r:.40}, not an Element"
+        ) from None
     return bytes(out)
 
 

@@ -69,8 +69,15 @@ def to_xml(tree: Element, *, pretty: bool = True) -> str:
     """Write ``tree`` as an XML document (see the module docstring for the form)."""
     root_ns, _ = _split(tree.tag)
     namespaces: dict[str, None] = {}
-    for el in tree.iter():
+    # tree.iter()'s order (so the declarations come out the same), checking each child's type:
+    # el.children.append("x") is not checked when it happens.
+    stack = [tree]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el, Element):
+            raise WBXMLError(f"a child is {type(el).__name__} {el!r:.40}, not an Element")
         namespaces[_split(el.tag)[0]] = None
+        stack.extend(reversed(el.children or ()))
     prefix = {ns: ns.lower() for ns in namespaces if ns != root_ns}
     prefix[root_ns] = ""
 

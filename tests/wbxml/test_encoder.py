@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from easclient.wbxml import E, Element, WBXMLError, decode, encode, ns
+from easclient.wbxml import E, Element, WBXMLError, decode, encode, ns, to_xml
 
 A = ns("AirSync")
 CM = ns("ComposeMail")
@@ -115,6 +115,17 @@ def test_value_of_another_type_is_refused():
 def test_not_an_element():
     with pytest.raises(TypeError):
         encode("<Sync/>")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["x", None, 5, b"x"])
+def test_a_child_that_is_not_an_element_is_named_not_an_attribute_error(bad):
+    # Element.append and children.append do not check what they are given.
+    tree = E("AirSync:Sync", E("AirSync:Collections", E("AirSync:SyncKey", "1")))
+    tree.children[0].children.append(bad)
+    with pytest.raises(WBXMLError, match=r"AirSync:Sync/AirSync:Collections: a child is"):
+        encode(tree)
+    with pytest.raises(WBXMLError, match="not an Element"):
+        to_xml(tree)
 
 
 def test_a_tree_containing_itself_is_refused_not_looped():
