@@ -154,6 +154,10 @@ async def park_client(spec: dict) -> None:
         for i in range(start, min(start + batch, spec["n"])):
             tasks.append(asyncio.ensure_future(one(i)))
         await asyncio.sleep(0.05)
+    # Report once every connection is open (or failed), so RSS is read with all of them.
+    deadline = time.monotonic() + 300
+    while len(conns) + failed < spec["n"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
     await asyncio.sleep(0.5)
     print(json.dumps({"opened": len(conns), "failed": failed}), flush=True)
     loop = asyncio.get_running_loop()

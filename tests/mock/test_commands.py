@@ -347,3 +347,27 @@ def test_send_mail_errors_and_legacy_form(eas_mock_server):
     assert resp.status_code == 200
     _, adds = alice.sync_all()
     assert "from 12.1" in {a.application_data.subject for a in adds}
+
+
+def test_sync_wait_holds_until_mail_arrives_and_checks_bounds(eas_mock_server):
+    import threading
+    import time
+
+    dev = ready_device(eas_mock_server)
+    key, _ = dev.sync_all()
+
+    def held_sync(**kw):
+        coll = SyncCollectionRequest(key, "2")
+        return dev.post("Sync", SyncRequest((coll,), **kw).to_element())
+
+    threading.Timer(0.4, lambda: eas_mock_server.control.deliver("alice", 1)).start()
+    start = time.monotonic()
+    resp = held_sync(heartbeat_interval=30)
+    assert 0.3 < time.monotonic() - start < 5
+    answer = SyncResponse.from_element(wbxml.decode(resp.content))
+    assert len(answer.collections[0].commands) == 1
+    bad = SyncResponse.from_element(wbxml.decode(held_sync(wait=90).content))
+    assert bad.status == SyncStatus.InvalidWaitOrHeartbeatInterval and bad.limit == 59
+    # An empty Sync repeats the last full request (12.1+).
+    again = dev.post("Sync", None)
+    assert again.status_code == 200
