@@ -76,9 +76,27 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
 
+def listen_port() -> int:
+    """A free port below the ephemeral range: after 18,000 connections closed by the client
+    side, their TIME_WAIT leaves ``bind(port 0)`` nothing to pick from for a while."""
+    import socket
+
+    for port in range(20_000, 32_000, 7):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32000")
+
+
 def start_mock(tmp: Path) -> tuple[object, Path]:
     server = spawn(
         [
+            "--port",
+            str(listen_port()),
             "--user-count",
             str(USERS),
             "--no-provisioning",
@@ -165,6 +183,18 @@ def failures(out: Path) -> int:
     return 0
 
 
+def failure_kinds(out: Path, top: int = 3) -> list[str]:
+    """The most frequent failure messages of a run (locust_failures.csv)."""
+    import csv
+
+    path = out / "locust_failures.csv"
+    if not path.is_file():
+        return []
+    rows = list(csv.DictReader(path.read_text().splitlines()))
+    rows.sort(key=lambda r: -int(r.get("Occurrences", 0) or 0))
+    return [f"{r['Occurrences']}x {r['Name']}: {r['Error'][:120]}" for r in rows[:top]]
+
+
 def device_errors(out: Path) -> int:
     path = out / "summary.json"
     if not path.is_file():
@@ -216,6 +246,7 @@ def parked_run(kind: str, name: str, n: int, spawn_rate: float, limit: float) ->
             stop_locust(proc)
             server.stop()
         fig.errors = max(0, failures(tmp)) + device_errors(tmp)
+        fig.notes += failure_kinds(tmp)
         err = (tmp / "locust.err").read_text()
         if "Traceback" in err:
             fig.notes.append("locust printed a traceback: " + err.strip().splitlines()[-1][:200])
@@ -254,6 +285,7 @@ def rate_run(kind: str, name: str, users: int, seconds: float) -> Figures:
             stop_locust(proc)
             server.stop()
         fig.errors = max(0, failures(tmp)) + device_errors(tmp)
+        fig.notes += failure_kinds(tmp)
     return fig
 
 
@@ -283,9 +315,11 @@ def main() -> None:
         if fig.parked > 1 and one.parked == 1:
             fig.kib_per_device = (fig.rss_kib - one.rss_kib) / (fig.parked - 1)
         results[kind] = fig
+        print(f"  {fig}", flush=True)
     for kind, name in (("bare-post", "bare FastHttpUser POST"), ("eas-sync", "EAS Sync")):
         print(f"round trips: {name} …", flush=True)
         results[kind] = rate_run(kind, name, args.rate_users, args.rate_seconds)
+        print(f"  {results[kind]}", flush=True)
 
     bare, eas, bpost, esync = (
         results[k] for k in ("bare-longpoll", "eas", "bare-post", "eas-sync")

@@ -204,8 +204,8 @@ RESUME_VERSION = "14.1"
 
 def _seed_resumed(state: MemoryState) -> None:
     """What a device that was provisioned and synced in an earlier life remembers: the
-    hierarchy's SyncKey and its Inbox (MS-ASCMD 2.2.3.166.1/2). The Inbox starts again from
-    SyncKey 0 when a Ping first reports it."""
+    hierarchy's SyncKey (FolderSync) and its Inbox. The Inbox starts again from SyncKey 0 when
+    a Ping first reports it."""
     state.protocol_version = RESUME_VERSION
     state.set_meta("provisioned", "1")
     state.apply_folder_sync("1", adds=[Folder(INBOX_ID, "0", "Inbox", 2)], expected_sync_key="0")
