@@ -196,12 +196,11 @@ def _parse_plain(
     policy_key = None
     raw_key = _header(headers, "X-MS-PolicyKey")
     if raw_key is not None and raw_key.strip():
-        try:
-            policy_key = int(raw_key.strip())
-        except ValueError:
-            raise QueryError(
-                f"X-MS-PolicyKey is not a number: {raw_key!r}", value=raw_key
-            ) from None
+        digits = raw_key.strip()
+        # A uint32 as in the base64 form; int() alone would take "-1", "1_0" or Arabic-Indic digits.
+        if not (digits.isascii() and digits.isdigit() and int(digits) <= 0xFFFFFFFF):
+            raise QueryError(f"X-MS-PolicyKey is not a uint32: {raw_key!r}", value=raw_key)
+        policy_key = int(digits)
     params = {k: v for k, v in values.items() if k not in _REQUIRED_PLAIN}
     if (_header(headers, "MS-ASAcceptMultiPart") or "").upper() == "T":
         params["AcceptMultiPart"] = "T"

@@ -141,6 +141,14 @@ def test_plain_accept_multipart_travels_as_header():
             {"MS-ASProtocolVersion": "14.1", "X-MS-PolicyKey": "abc"},
             "'abc'",
         ),
+        *(
+            (
+                "Cmd=Sync&User=u&DeviceId=d&DeviceType=t",
+                {"MS-ASProtocolVersion": "14.1", "X-MS-PolicyKey": key},
+                "not a uint32",
+            )
+            for key in ("-1", "4294967296", "1_0", "\u0661")  # each one int() accepts
+        ),
         ("!!notbase64!!", None, "neither plain nor valid base64"),
         (base64.b64encode(bytes([140, 0, 9, 4, 10]) + b"v14").decode(), None, "ends inside"),
         (base64.b64encode(bytes([140, 0, 9])).decode(), None, "ends before its locale"),
