@@ -25,6 +25,7 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
+from easclient.client import PROFILES, get_profile
 
 
 def ca_file_option(ca_file: Path | None) -> str | None:
@@ -101,6 +102,10 @@ def check(
             "SNI and Host still name HOST."
         ),
     ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(help="Device to act as: " + ", ".join(PROFILES) + "."),
+    ] = "iphone",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML to this file.")] = None,
     ping_heartbeat: Annotated[
@@ -126,6 +131,7 @@ def check(
         user=user,
         ca_file=ca_file_option(ca_file),
         insecure=insecure,
+        profile=get_profile(profile).name,
         connect_timeout=timeout,
         ping_heartbeat=ping_heartbeat,
         probe_heartbeat=probe_heartbeat,

@@ -11,6 +11,7 @@ import typer
 from easclient.check import CheckOptions, parse_target
 from easclient.cli import fail
 from easclient.cli.check import ca_file_option, password_from
+from easclient.client import PROFILES, get_profile
 
 
 def heartbeat_probe(
@@ -46,6 +47,10 @@ def heartbeat_probe(
     margin: Annotated[
         float, typer.Option(min=0.5, help="Wait beyond the heartbeat before calling it lost.")
     ] = 5.0,
+    profile: Annotated[
+        str,
+        typer.Option(help="Device to act as: " + ", ".join(PROFILES) + "."),
+    ] = "iphone",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Find the longest Ping heartbeat that survives the path: parallel Pings, then bisection."""
@@ -60,6 +65,7 @@ def heartbeat_probe(
         password=password_from(user, password_env),
         ca_file=ca_file_option(ca_file),
         insecure=insecure,
+        profile=get_profile(profile).name,
         ping_margin=margin,
         probe_min=min_heartbeat,
         probe_max=max_heartbeat,

@@ -343,3 +343,20 @@ def test_no_password_without_a_terminal_is_one_line() -> None:
     assert (
         proc.stderr.strip() == "eas: error: no password: set EAS_PASSWORD or use --password-env VAR"
     )
+
+
+@pytest.mark.parametrize("profile", ["android", "android-ics", "outlook", "windows-mobile"])
+def test_every_device_profile_gets_through(eas_mock_server, profile) -> None:
+    r = run(
+        eas_mock_server,
+        eas_mock_server.url,
+        "--profile",
+        profile,
+        "--ping-heartbeat",
+        "1",
+        "--json",
+    )
+    s = steps(r.stdout)
+    for name in ("options", "provision", "foldersync", "sync", "ping"):
+        assert s[name]["result"] == "pass", (profile, s[name])
+    assert r.exit_code == 0
