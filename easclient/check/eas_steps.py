@@ -47,7 +47,7 @@ def _blocked(ctx: CheckContext, name: str, title: str) -> Step | None:
             Result.SKIP,
             f"devices stop at TLS ({ctx.facts['tls_problem']} failed); --insecure checks on",
         )
-    if name != "options" and _device(ctx) is None:
+    if name != "options" and (_device(ctx) is None or "eas_blocked" in ctx.facts):
         return Step(name, title, Result.SKIP, ctx.facts.get("eas_blocked", "OPTIONS failed"))
     return None
 

@@ -215,6 +215,8 @@ def test_wrong_password_fails_with_401(eas_mock_server) -> None:
     )
     s = steps(r.stdout)
     assert s["options"]["result"] == "fail" and "401" in s["options"]["detail"]
+    assert s["provision"]["result"] == "skip"
+    assert s["provision"]["detail"] == "authentication failed"
     assert r.exit_code == 1
     assert "wrong" not in r.stdout
 
@@ -360,3 +362,14 @@ def test_every_device_profile_gets_through(eas_mock_server, profile) -> None:
     for name in ("options", "provision", "foldersync", "sync", "ping"):
         assert s[name]["result"] == "pass", (profile, s[name])
     assert r.exit_code == 0
+
+
+def test_a_device_the_server_refuses_at_provision(eas_mock_server) -> None:
+    eas_mock_server.control.add_fault(action="http_status", command="Provision", status=403)
+    r = run(eas_mock_server, eas_mock_server.url, "--json")
+    s = steps(r.stdout)
+    assert s["options"]["result"] == "pass"
+    assert s["provision"]["result"] == "fail" and "403" in s["provision"]["detail"]
+    assert "quarantine" in s["provision"]["fix"]
+    assert [s[n]["result"] for n in ("foldersync", "sync", "ping")] == ["skip"] * 3
+    assert r.exit_code == 1
