@@ -160,6 +160,7 @@ class MockServer:
             backlog=4096,
             timeout_keep_alive=75,
             timeout_graceful_shutdown=3,
+            server_header=False,
             ssl_certfile=self.tls.cert_file if self.tls else None,
             ssl_keyfile=self.tls.key_file if self.tls else None,
         )

@@ -371,3 +371,26 @@ def test_sync_wait_holds_until_mail_arrives_and_checks_bounds(eas_mock_server):
     # An empty Sync repeats the last full request (12.1+).
     again = dev.post("Sync", None)
     assert again.status_code == 200
+
+
+@pytest.mark.parametrize("version", ["2.5", "12.0", "12.1", "14.0", "14.1", "16.0", "16.1"])
+def test_every_version_provisions_and_syncs(eas_mock_server, version):
+    dev = ready_device(eas_mock_server, version=version)
+    _, adds = dev.sync_all()
+    assert len(adds) == 10
+    body = adds[0].application_data.body
+    assert body is not None and body.data  # AirSyncBase from 12.0, Email:Body at 2.5
+
+
+def test_logs_carry_no_secrets(eas_mock_server, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    dev = ready_device(eas_mock_server)
+    dev.post("FolderSync", b"\x03\x01\x6a\x00\x45\x99", content_type=None)
+    dev.post("Sync", wbxml.E("Ping:Ping"))
+    httpx.post(eas_mock_server.url + PATH + "?garbage", auth=("alice", "alice-pw"))
+    token = base64.b64encode(b"alice:alice-pw").decode()
+    assert caplog.records  # the bad requests were logged …
+    assert "alice-pw" not in caplog.text and token not in caplog.text  # … without secrets
+    assert eas_mock_server.control_token not in caplog.text
