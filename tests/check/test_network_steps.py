@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 
 import pytest
 
@@ -224,6 +225,36 @@ def test_tls_untrusted_ca_fails_trust_unless_insecure(ca) -> None:
     assert report.step("tls-trust").result is Result.FAIL
     assert not report.step("tls-trust").required
     assert report.ok
+
+
+def test_chain_as_presented_with_an_intermediate(ca, ca_file) -> None:
+    intermediate = ca.create_child_ca()
+    leaf = intermediate.issue_cert("localhost")
+    with serve(context=server_context(leaf)) as srv:
+        _ctx, report = _check(f"https://localhost:{srv.port}", ca_file=ca_file)
+    chain = report.step("tls").data["chain"]
+    assert len(chain) == 2  # leaf and intermediate, as the server sent them
+    assert chain[0]["issuer"] == chain[1]["subject"]
+    assert report.step("tls-trust").result is Result.PASS
+
+
+def test_a_server_that_forgets_its_intermediate(ca, ca_file) -> None:
+    intermediate = ca.create_child_ca()
+    leaf = intermediate.issue_cert("localhost")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # Only the leaf, no intermediate: what a half-done certificate install serves.
+    with (
+        leaf.cert_chain_pems[0].tempfile() as cert_file,
+        leaf.private_key_pem.tempfile() as key_file,
+    ):
+        ctx.load_cert_chain(cert_file, key_file)
+    with serve(context=ctx) as srv:
+        _ctx, report = _check(f"https://localhost:{srv.port}", ca_file=ca_file)
+    assert len(report.step("tls").data["chain"]) == 1
+    trust = report.step("tls-trust")
+    assert trust.result is Result.FAIL
+    assert "sends only its own certificate" in trust.seen
+    assert "intermediate" in trust.fix
 
 
 def test_tls_against_plain_http_says_so(free_port: int) -> None:
