@@ -33,6 +33,9 @@ async def handle_item_operations(ctx: Context) -> Answer:
     results: list[FetchResult] = []
     parts: list[bytes] = []
     for fetch in request.fetches:
+        if fetch.file_reference is not None:
+            results.append(_fetch_attachment(ctx, fetch.file_reference, multipart, parts))
+            continue
         found = None
         if fetch.server_id is not None:
             found = ctx.mailbox.find_item(fetch.server_id)
@@ -73,6 +76,30 @@ async def handle_item_operations(ctx: Context) -> Answer:
             body=response.to_multipart(ctx.version, parts), content_type=MULTIPART_CONTENT_TYPE
         )
     return Answer(element=response.to_element(ctx.version))
+
+
+def _fetch_attachment(
+    ctx: Context, file_reference: str, multipart: bool, parts: list[bytes]
+) -> FetchResult:
+    """An attachment by FileReference: base64 Data, or a multipart part (MS-ASCMD 2.2.3.67.2)."""
+    found = ctx.mailbox.find_attachment(file_reference)
+    if found is None:
+        return FetchResult(ItemOperationsStatus.InvalidAttachment, file_reference=file_reference)
+    _, content_type, data = found
+    if multipart:
+        parts.append(data)
+        return FetchResult(
+            ItemOperationsStatus.Success,
+            file_reference=file_reference,
+            content_type=content_type,
+            part=len(parts),
+        )
+    return FetchResult(
+        ItemOperationsStatus.Success,
+        file_reference=file_reference,
+        content_type=content_type,
+        data=data,
+    )
 
 
 def _replace_body(item, body: Body):

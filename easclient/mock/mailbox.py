@@ -79,9 +79,15 @@ class Message:
     importance: int = 1
     modseq: int = 0
     mime: bytes | None = None  # as submitted (SendMail); else rendered on demand
+    #: (file name, content type, content) of each attachment.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
+
+    def file_reference(self, index: int) -> str:
+        """The AirSyncBase FileReference of attachment ``index`` (unique within the mailbox)."""
+        return f"{self.server_id}:{index}"
 
     def mime_bytes(self) -> bytes:
-        """The message as RFC 5322 MIME (multipart/alternative text + HTML)."""
+        """The message as RFC 5322 MIME (text + HTML alternatives, then any attachments)."""
         if self.mime is not None:
             return self.mime
         msg = EmailMessage()
@@ -92,6 +98,9 @@ class Message:
         msg["Message-ID"] = f"<{self.server_id.replace(':', '.')}.{self.modseq}@mock.easclient>"
         msg.set_content(self.body_text)
         msg.add_alternative(self.body_html, subtype="html")
+        for name, content_type, data in self.attachments:
+            maintype, _, subtype = content_type.partition("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
         return msg.as_bytes()
 
 
@@ -175,6 +184,15 @@ class Mailbox:
                 folder.items[msg.server_id] = msg
         return folder.items
 
+    def find_attachment(self, file_reference: str) -> tuple[str, str, bytes] | None:
+        """An attachment by its FileReference (``folder:n:index``), only within this mailbox."""
+        item_id, _, index = file_reference.rpartition(":")
+        found = self.find_item(item_id)
+        if found is None or not index.isdigit():
+            return None
+        attachments = found[1].attachments
+        return attachments[int(index)] if int(index) < len(attachments) else None
+
     def find_item(self, server_id: str) -> tuple[Folder, Message] | None:
         """An item by its server id (``folder:n``), only within this mailbox."""
         folder_id, _, _ = server_id.partition(":")
@@ -248,6 +266,18 @@ class MessageFactory:
             body_html=html,
             read=rng.random() < 0.6 and when is None,
             importance=rng.choice((1, 1, 1, 0, 2)),
+            # One message in four carries a small binary attachment (ItemOperations, multipart).
+            attachments=(
+                (
+                    (
+                        f"{fake.word()}.bin",
+                        "application/octet-stream",
+                        rng.randbytes(rng.randint(64, 4096)),
+                    ),
+                )
+                if rng.random() < 0.25
+                else ()
+            ),
         )
 
 

@@ -9,7 +9,7 @@ enumeration instead (MS-ASCMD 2.2.3.179).
 
 from __future__ import annotations
 
-from easclient.protocol.email import Body, BodyType, Email
+from easclient.protocol.email import Attachment, AttachmentMethod, Body, BodyType, Email
 from easclient.protocol.versions import version_at_least
 
 from .mailbox import Message
@@ -78,6 +78,15 @@ def email_for(msg: Message, version: str, options: object = None) -> Email:
         internet_cpid="65001",
         body=make_body(msg, preferences if modern else (), legacy),
         native_body_type=BodyType.HTML if modern else None,
+        attachments=tuple(
+            Attachment(
+                display_name=name,
+                file_reference=msg.file_reference(i),
+                method=AttachmentMethod.NormalAttachment,
+                estimated_data_size=len(data),
+            )
+            for i, (name, _, data) in enumerate(msg.attachments)
+        ),
     )
 
 

@@ -394,3 +394,31 @@ def test_logs_carry_no_secrets(eas_mock_server, caplog):
     assert caplog.records  # the bad requests were logged …
     assert "alice-pw" not in caplog.text and token not in caplog.text  # … without secrets
     assert eas_mock_server.control_token not in caplog.text
+
+
+def test_attachments_by_file_reference(eas_mock_server):
+    from easclient.protocol.itemoperations import (
+        FetchRequest,
+        ItemOperationsRequest,
+        parse_itemoperations_body,
+    )
+
+    dev = ready_device(eas_mock_server)
+    _, adds = dev.sync_all()
+    with_attachment = [a for a in adds if a.application_data.attachments]
+    assert with_attachment  # one mail in four, deterministic for the seed
+    att = with_attachment[0].application_data.attachments[0]
+    assert att.display_name.endswith(".bin") and att.estimated_data_size >= 64
+
+    def fetch(ref, multipart):
+        req = ItemOperationsRequest((FetchRequest(file_reference=ref),))
+        resp = dev.post("ItemOperations", req.to_element(), accept_multipart=multipart)
+        return parse_itemoperations_body(resp.content, resp.headers.get("Content-Type"))
+
+    plain = fetch(att.file_reference, False)
+    data = plain.fetches[0].content()
+    assert len(data) == att.estimated_data_size
+    assert plain.fetches[0].content_type == "application/octet-stream"
+    multi = fetch(att.file_reference, True)
+    assert multi.fetches[0].part == 1 and multi.fetches[0].content(multi.parts) == data
+    assert fetch("2:1:99", False).fetches[0].status == 15  # InvalidAttachment
