@@ -27,6 +27,7 @@ from .report import Result, Step
 FALLBACK_VERSION = "14.1"
 INBOX = 2  # FolderType: Default Inbox (MS-ASCMD 2.2.3.186.3)
 
+NO_USER = "no --user: the EAS steps need an account"
 _PROXY_CODES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
@@ -48,7 +49,9 @@ def _blocked(ctx: CheckContext, name: str, title: str) -> Step | None:
             f"devices stop at TLS ({ctx.facts['tls_problem']} failed); --insecure checks on",
         )
     if name != "options" and (_device(ctx) is None or "eas_blocked" in ctx.facts):
-        return Step(name, title, Result.SKIP, ctx.facts.get("eas_blocked", "OPTIONS failed"))
+        reason = ctx.facts.get("eas_blocked", "OPTIONS failed")
+        # Without --user the EAS steps were not asked for: not run, but not failed either.
+        return Step(name, title, Result.SKIP, reason, required=reason != NO_USER)
     return None
 
 
@@ -149,7 +152,7 @@ def options_step(ctx: CheckContext) -> Step:
         )
     except AuthenticationFailed as exc:
         if not ctx.options.user:
-            ctx.facts["eas_blocked"] = "no --user"
+            ctx.facts["eas_blocked"] = NO_USER
             device.close()
             ctx.facts.pop("device", None)
             return Step(
@@ -206,6 +209,9 @@ def options_step(ctx: CheckContext) -> Step:
             data=data,
         )
     data["version"] = version
+    if not ctx.options.user:
+        ctx.facts["eas_blocked"] = NO_USER
+        seen += "; the server answered without credentials (give --user for the EAS steps)"
     if result.commands and not result.supports("Ping"):
         return Step(
             name,
