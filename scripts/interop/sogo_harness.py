@@ -72,6 +72,9 @@ class Harness:
     url: str
     ports: dict[str, int]
     pids: dict[str, int] = field(default_factory=dict)
+    #: A string each daemon's command line carries, so that a recycled pid is never taken
+    #: for ours.
+    markers: dict[str, str] = field(default_factory=dict)
     users: list[dict[str, str]] = field(default_factory=list)
     seeded: dict[str, list[str]] = field(default_factory=dict)
     settings: dict[str, int] = field(default_factory=dict)
@@ -631,10 +634,12 @@ def up(state: Path, *, install_packages: bool = True) -> Harness:
         ):
             proc = starter()
             h.pids[name] = proc.pid
+            h.markers[name] = _marker(name, state, ports)
             h.save()
         h.seeded = seed(ports)
         proc = start_sogo(state, ports)
         h.pids["sogod"] = proc.pid
+        h.markers["sogod"] = _marker("sogod", state, ports)
         h.save()
         wait_options(url, proc, USERS[0])
     except BaseException:
@@ -646,14 +651,26 @@ def up(state: Path, *, install_packages: bool = True) -> Harness:
     return h
 
 
-def _alive(pid: int) -> bool:
+def _marker(name: str, state: Path, ports: dict[str, int]) -> str:
+    return {
+        "postgres": str(state / "pg" / "data"),
+        "dovecot": str(state / "dovecot" / "dovecot.conf"),
+        "memcached": f"-p {ports['memcached']}",
+        "sogod": f"127.0.0.1:{ports['sogo']}",
+    }[name]
+
+
+def _is_ours(pid: int, marker: str | None) -> bool:
+    """Whether process group ``pid`` is still the one we started (its leader's command line
+    carries ``marker``). A group whose leader has exited is ours: Linux does not hand out a
+    pid while a process group of that id lives."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
         return True
-    return True
+    except OSError:
+        return False
+    return marker is None or marker in cmdline
 
 
 def down(state: Path) -> None:
@@ -675,6 +692,9 @@ def down(state: Path) -> None:
         pid = h.pids.get(name)
         if not pid:
             continue
+        if not _is_ours(pid, h.markers.get(name)):
+            _log(f"{name}: pid {pid} is no longer ours; left alone")
+            continue
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
         deadline = time.monotonic() + wait
@@ -686,6 +706,7 @@ def down(state: Path) -> None:
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)
     h.pids = {}
+    h.markers = {}
     h.save()
 
 
