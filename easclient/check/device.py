@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ssl
 
+import httpx
+
 from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.matrix.pathmap import EndpointPathTransport
 
 from .context import CheckOptions
 from .pinning import check_transport
@@ -45,6 +48,9 @@ class CheckDevice:
         pins = {target.host: target.pinned} if target.pinned else {}
         verify = _verify(options)
         auth = BasicAuth(options.user, options.password or "") if options.user else None
+        transport: httpx.BaseTransport = check_transport(verify, pins)
+        if target.path:
+            transport = EndpointPathTransport(target.path, transport)
         self.transport = HttpxTransport(
             target.base_url,
             auth=auth,
@@ -52,7 +58,7 @@ class CheckDevice:
             ca_file=None if options.insecure else options.ca_file,
             connect_timeout=options.connect_timeout,
             read_timeout=options.request_timeout,
-            transport=check_transport(verify, pins),
+            transport=transport,
         )
         self.state = DeviceState(":memory:")
         who = f"{options.user or 'anonymous'}@{target.host}"

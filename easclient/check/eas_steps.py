@@ -7,6 +7,8 @@ the server did, and what to change.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from easclient.client import DeviceError, NetworkError, PingOutcome, SyncFailed
 from easclient.client.device import PingReport
 from easclient.errors import EasError
@@ -22,6 +24,7 @@ from easclient.protocol import (
 from .context import CheckContext
 from .device import CheckDevice
 from .report import Result, Step
+from .target import EAS_PATH
 
 #: The version a device falls back to when OPTIONS gives no answer (what most clients try).
 FALLBACK_VERSION = "14.1"
@@ -212,6 +215,21 @@ def options_step(ctx: CheckContext) -> Step:
     if not ctx.options.user:
         ctx.facts["eas_blocked"] = NO_USER
         seen += "; the server answered without credentials (give --user for the EAS steps)"
+    if ctx.target.path:
+        other = _standard_path_problem(ctx)
+        if other is not None:
+            return Step(
+                name,
+                title,
+                Result.WARN,
+                f"{seen} at {ctx.target.path}; but the standard path {EAS_PATH} {other}",
+                why="Devices cannot be given a path: they always request "
+                f"{EAS_PATH} on the host, so they fail where this check passed.",
+                fix=f"Publish {EAS_PATH} on the host, mapped to {ctx.target.path} (for SOGo, "
+                "the web server's alias or rewrite rule for it).",
+                data=data,
+            )
+        seen += f" (at {ctx.target.path}; the standard path answers as well)"
     if result.commands and not result.supports("Ping"):
         return Step(
             name,
@@ -223,6 +241,20 @@ def options_step(ctx: CheckContext) -> Step:
             data=data,
         )
     return Step(name, title, Result.PASS, f"{seen}; using {version}", data=data)
+
+
+def _standard_path_problem(ctx: CheckContext) -> str | None:
+    """OPTIONS at the standard path, as devices send it: None when it answers like the URL's."""
+    device = CheckDevice(replace(ctx.target, path=None), ctx.options)
+    try:
+        device.client.options()
+    except EasHTTPError as exc:
+        return f"answers HTTP {exc.status_code}"
+    except EasError as exc:
+        return f"does not answer as ActiveSync ({exc})"
+    finally:
+        device.close()
+    return None
 
 
 def _fallback(ctx: CheckContext, device: CheckDevice) -> None:

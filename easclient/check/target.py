@@ -26,6 +26,9 @@ class Target:
     host: str
     port: int
     pinned: str | None = None
+    path: str | None = None
+    """The endpoint's path when the URL names one other than the standard
+    /Microsoft-Server-ActiveSync (SOGo without a reverse-proxy alias, for instance)."""
 
     @property
     def host_is_address(self) -> bool:
@@ -75,7 +78,15 @@ def parse_target(url: str, resolve: list[str] | None = None) -> Target:
         if name.lower() != host.lower():
             raise CheckError(f"--resolve {entry!r} names {name!r}, but the URL's host is {host!r}")
         pinned = addr
-    return Target(url=url, scheme=parts.scheme, host=host, port=port, pinned=pinned)
+    path = parts.path.rstrip("/")
+    return Target(
+        url=url,
+        scheme=parts.scheme,
+        host=host,
+        port=port,
+        pinned=pinned,
+        path=path if path and path != EAS_PATH else None,
+    )
 
 
 def _parse_resolve(entry: str, url_port: int) -> tuple[str, str]:

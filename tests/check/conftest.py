@@ -106,8 +106,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class _OptionsBlocker(socketserver.BaseRequestHandler):
-    """A reverse proxy that answers OPTIONS itself (200, no EAS headers) and relays the rest."""
+#: What a relay hook returns for a request head: an answer to send back itself (bytes), or the
+#: (possibly rewritten) head to forward upstream (a tuple with one element).
+HeadAction = bytes | tuple[bytes]
+
+
+class _HttpRelay(socketserver.BaseRequestHandler):
+    """A reverse proxy in miniature: reads the first request head on each connection, lets a
+    hook answer it or rewrite it, then relays bytes both ways. (The check opens a connection per
+    request, so one head per connection is all it sees.)"""
 
     def handle(self) -> None:
         client: socket.socket = self.request
@@ -119,18 +126,15 @@ class _OptionsBlocker(socketserver.BaseRequestHandler):
                 if not chunk:
                     return
                 head += chunk
-            if head.startswith(b"OPTIONS "):
-                self.server.blocked += 1  # type: ignore[attr-defined]
-                client.sendall(
-                    b"HTTP/1.1 200 OK\r\nAllow: GET, POST\r\nContent-Length: 0\r\n"
-                    b"Connection: close\r\n\r\n"
-                )
+            action = self.server.hook(head)  # type: ignore[attr-defined]
+            if isinstance(action, bytes):
+                client.sendall(action)
                 return
             upstream = socket.create_connection(self.server.upstream, timeout=30)  # type: ignore[attr-defined]
         except OSError:
             return
         with upstream:
-            upstream.sendall(head)
+            upstream.sendall(action[0])
             relay = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
             relay.start()
             _pump(client, upstream)
@@ -147,11 +151,11 @@ def _pump(src: socket.socket, dst: socket.socket) -> None:
 
 
 @contextmanager
-def options_blocking_proxy(upstream: tuple[str, int]) -> Iterator[_Server]:
-    """A plain-TCP relay to ``upstream`` that swallows OPTIONS requests (stopped on exit)."""
-    server = _Server(("127.0.0.1", 0), _OptionsBlocker)
+def http_relay(upstream: tuple[str, int], hook) -> Iterator[_Server]:
+    """A plain-HTTP relay to ``upstream`` whose ``hook(head)`` answers or rewrites each request."""
+    server = _Server(("127.0.0.1", 0), _HttpRelay)
     server.upstream = upstream  # type: ignore[attr-defined]
-    server.blocked = 0  # type: ignore[attr-defined]
+    server.hook = hook  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -160,3 +164,43 @@ def options_blocking_proxy(upstream: tuple[str, int]) -> Iterator[_Server]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def _answer(status: str) -> bytes:
+    return f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+
+
+@contextmanager
+def options_blocking_proxy(upstream: tuple[str, int]) -> Iterator[_Server]:
+    """A relay that answers OPTIONS itself (200, no EAS headers), as blocking proxies do."""
+    blocked: list[bytes] = []
+
+    def hook(head: bytes) -> HeadAction:
+        if head.startswith(b"OPTIONS "):
+            blocked.append(head)
+            return _answer("200 OK")
+        return (head,)
+
+    with http_relay(upstream, hook) as server:
+        server.blocked_heads = blocked  # type: ignore[attr-defined]
+        yield server
+
+
+@contextmanager
+def endpoint_at_path(
+    upstream: tuple[str, int], prefix: bytes, standard_too: bool = False
+) -> Iterator[_Server]:
+    """A server whose EAS endpoint is at ``prefix`` + the standard path (as SOGo's); unless
+    ``standard_too`` (a reverse-proxy alias), the standard path answers 404."""
+    standard = b" /Microsoft-Server-ActiveSync"
+
+    def hook(head: bytes) -> HeadAction:
+        line, _, rest = head.partition(b"\r\n")
+        if b" " + prefix + standard[1:] in line:
+            return (line.replace(b" " + prefix, b" ", 1) + b"\r\n" + rest,)
+        if standard_too and (standard + b"?" in line or standard + b" " in line):
+            return (head,)
+        return _answer("404 Not Found")
+
+    with http_relay(upstream, hook) as server:
+        yield server

@@ -21,7 +21,7 @@ from easclient.check.session import check_url
 from easclient.cli import check as check_cli
 from easclient.netsim import NatProxyConfig, OnIdle, TlsBridge, start_in_thread
 
-from .conftest import options_blocking_proxy
+from .conftest import endpoint_at_path, options_blocking_proxy
 
 app = typer.Typer(pretty_exceptions_enable=False)
 
@@ -123,7 +123,7 @@ def test_options_blocked_by_a_proxy(eas_mock_server) -> None:
         url = f"http://127.0.0.1:{proxy.server_address[1]}"
         r = run(eas_mock_server, url, "--ping-heartbeat", "1", "--json")
     assert r.exit_code == 1, r.output
-    assert proxy.blocked == 1
+    assert len(proxy.blocked_heads) == 1
     s = steps(r.stdout)
     assert s["options"]["result"] == "fail"
     assert "OPTIONS blocked by a proxy" in s["options"]["detail"]
@@ -374,3 +374,23 @@ def test_a_device_the_server_refuses_at_provision(eas_mock_server) -> None:
     assert "quarantine" in s["provision"]["fix"]
     assert [s[n]["result"] for n in ("foldersync", "sync", "ping")] == ["skip"] * 3
     assert r.exit_code == 1
+
+
+@pytest.mark.parametrize("standard_too", [False, True])
+def test_an_endpoint_at_another_path(eas_mock_server, standard_too) -> None:
+    upstream = ("127.0.0.1", _port(eas_mock_server.url))
+    with endpoint_at_path(upstream, b"/SOGo", standard_too) as relay:
+        url = f"http://127.0.0.1:{relay.server_address[1]}/SOGo/Microsoft-Server-ActiveSync"
+        r = run(eas_mock_server, url, "--ping-heartbeat", "1", "--json")
+    s = steps(r.stdout)
+    for name in ("provision", "foldersync", "sync", "ping"):
+        assert s[name]["result"] == "pass", s[name]  # every request went to the URL's path
+    options = s["options"]
+    if standard_too:
+        assert options["result"] == "pass"
+        assert "the standard path answers as well" in options["detail"]
+    else:
+        assert options["result"] == "warn"
+        assert "/Microsoft-Server-ActiveSync answers HTTP 404" in options["detail"]
+        assert "Devices cannot be given a path" in options["why"]
+    assert r.exit_code == 0

@@ -36,6 +36,10 @@ def test_parse_target_defaults_and_resolve_forms() -> None:
     assert parse_target("https://h:8443", ["h:8443:10.0.0.9"]).pinned == "10.0.0.9"
     assert parse_target("https://h", ["h:[::1]"]).pinned == "::1"
     assert parse_target("https://[::1]:9/").host_is_address
+    assert parse_target("https://h/Microsoft-Server-ActiveSync/").path is None
+    assert parse_target("https://h/SOGo/Microsoft-Server-ActiveSync").path == (
+        "/SOGo/Microsoft-Server-ActiveSync"
+    )
 
 
 @pytest.mark.parametrize(
