@@ -29,6 +29,7 @@ from ._grammar import (
     ATTRIBUTE_BIT,
     CHARSETS,
     CONTENT_BIT,
+    EAS_HEADER,
     END,
     ENTITY,
     FIRST_TAG_TOKEN,
@@ -46,7 +47,6 @@ from .tree import Element
 #: Default bound on element nesting. Real EAS documents are under 15 levels deep.
 MAX_DEPTH = 1000
 
-_CANONICAL_HEADER = b"\x03\x01\x6a\x00"
 _NO_TAGS: tuple[str | None, ...] = (None,) * 64
 
 
@@ -86,7 +86,7 @@ def decode(
         if not isinstance(data, bytearray | memoryview):
             raise TypeError(f"decode() needs bytes, not {type(data).__name__}")
         data = bytes(data)
-    if data[:4] == _CANONICAL_HEADER:
+    if data[:4] == EAS_HEADER:
         # What every EAS peer sends; the same result as the general path below, minus the cost.
         pos, encoding, strtbl = 4, "utf-8", b""
     else:
