@@ -109,8 +109,16 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML to this file.")] = None,
     ping_heartbeat: Annotated[
-        int, typer.Option(min=1, help="Heartbeat of the short Ping, seconds.")
+        int,
+        typer.Option(
+            min=1,
+            help="Heartbeat of the short Ping, seconds. A server that answers Status 5 (out of "
+            "its bounds) is followed to its bound, up to --ping-follow-max.",
+        ),
     ] = 5,
+    ping_follow_max: Annotated[
+        int, typer.Option(min=1, help="Longest server bound the Ping follows, seconds.")
+    ] = 120,
     probe_heartbeat: Annotated[
         bool, typer.Option(help="Also probe the longest heartbeat the path keeps alive.")
     ] = False,
@@ -134,6 +142,7 @@ def check(
         profile=get_profile(profile).name,
         connect_timeout=timeout,
         ping_heartbeat=ping_heartbeat,
+        ping_follow_max=ping_follow_max,
         probe_heartbeat=probe_heartbeat,
         probe_min=probe_min,
         probe_max=probe_max,

@@ -272,6 +272,13 @@ def test_ping_below_the_server_minimum_follows_status_5(eas_mock_server) -> None
     assert ping["result"] == "pass", ping
     assert "from 1 s to its bound, 2 s" in ping["detail"]
     assert ping["data"]["heartbeat"] == 2 and ping["data"]["outcome"] == "no-changes"
+    r = run(
+        eas_mock_server,
+        eas_mock_server.url,
+        *("--ping-heartbeat", "1", "--ping-follow-max", "1", "--json"),
+    )
+    ping = steps(r.stdout)["ping"]
+    assert ping["result"] == "pass" and "it allows 2 s; not held" in ping["detail"]
 
 
 @pytest.mark.eas_mock(tls=True)
