@@ -182,6 +182,8 @@ class _Reader:
                 exc.lineno,
                 exc.offset + 1,
             ) from None
+        except LookupError as exc:  # bytes whose XML declaration names an unknown encoding
+            raise XMLInputError(str(exc), 0, 1, 1) from None
         finally:
             # break the parser <-> handler cycle
             self.parser = None

@@ -105,6 +105,13 @@ def test_str_input_ignores_a_stale_encoding_declaration():
     assert from_xml(text).findtext("SyncKey") == "é"
 
 
+def test_bytes_declaring_an_unknown_encoding_are_an_xml_input_error():
+    data = b'<?xml version="1.0" encoding="utf-8i"?><Sync xmlns="AirSync:"/>'
+    with pytest.raises(XMLInputError, match="utf-8i") as info:
+        from_xml(data)
+    assert (info.value.line, info.value.column) == (1, 1)
+
+
 def test_layout_whitespace_is_dropped_but_leaf_whitespace_kept():
     text = '<Sync xmlns="AirSync:">\n  <SyncKey> </SyncKey>\n  <GetChanges/>\n</Sync>\n'
     assert from_xml(text) == A.Sync(A.SyncKey(" "), A.GetChanges())
