@@ -73,7 +73,14 @@ class Fleet:
         if opts.eas_control_url and opts.eas_control_token:
             from easclient.mock import ControlClient
 
-            self.control = ControlClient(opts.eas_control_url, opts.eas_control_token)
+            verify: object = True
+            if opts.eas_insecure:
+                verify = False
+            elif opts.eas_ca_file:
+                verify = self.ssl_context
+            self.control = ControlClient(
+                opts.eas_control_url, opts.eas_control_token, verify=verify
+            )
         self.counter = itertools.count()
         self.pending: dict[str, float] = {}
         self.parked: dict[int, EasDevice] = {}

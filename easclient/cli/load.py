@@ -45,7 +45,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         nat_change_address_at: Annotated[
             list[float] | None,
-            typer.Option("--nat-change-address-at", help="…and/or S s after start (repeat)"),
+            typer.Option(
+                "--nat-change-address-at", help="…and/or S s after the first connection (repeat)"
+            ),
         ] = None,
         heartbeat_scale: Annotated[
             float | None,

@@ -43,8 +43,9 @@ class NatSpec:
 
     idle_timeout: float | None = None
     on_idle: str = "drop"
+    #: Seconds, counted from the first device connection (not scaled: the address change is
+    #: an event, not a device's timer).
     change_address_every: float | None = None
-    #: Seconds after the run starts (not scaled: the address change is an event, not a timer).
     change_address_at: tuple[float, ...] = ()
     on_address_change: str = "reset"
 

@@ -13,6 +13,8 @@ seconds (``time.time()``) so that reports of several processes line up.
 from __future__ import annotations
 
 import math
+import os
+import socket
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -106,6 +108,7 @@ class LoadStats:
     def drain(self) -> dict:
         """A report of everything since the last one (and start afresh)."""
         report = {
+            "process": f"{socket.gethostname()}:{os.getpid()}",
             "outcomes": dict(self.outcomes),
             "errors": dict(self.errors),
             "push_ms": self.push_ms,
@@ -152,7 +155,9 @@ class Aggregate:
 
     def merge(self, report: dict, source: str = "local") -> None:
         self.reports += 1
-        self.sources.add(source)
+        # The process that made the report (locust's client ids change when a worker
+        # reconnects to its master).
+        self.sources.add(str(report.get("process", source)))
         _add_counts(self.outcomes, report.get("outcomes", {}))
         _add_counts(self.errors, report.get("errors", {}))
         room = MAX_SAMPLES - len(self.push_ms)
@@ -182,6 +187,7 @@ class Aggregate:
             "started": started,
             "duration": round(ended - started, 3),
             "processes": len(self.sources),
+            "process_names": sorted(self.sources),
             "reports": self.reports,
             "ping_outcomes": dict(sorted(self.outcomes.items())),
             "errors": dict(sorted(self.errors.items())),

@@ -132,8 +132,10 @@ def test_reports_of_two_workers_aggregate():
     b.error("reset")
     agg = Aggregate()
     # msgpack-like round trip: only plain values travel.
-    agg.merge(json.loads(json.dumps(a.drain())), "w1")
-    agg.merge(json.loads(json.dumps(b.drain())), "w2")
+    ra, rb = a.drain(), b.drain()
+    rb["process"] = "elsewhere:1"  # as if from another machine
+    agg.merge(json.loads(json.dumps(ra)), "w1")
+    agg.merge(json.loads(json.dumps(rb)), "w2")
     assert a.drain()["outcomes"] == {}  # drained
     s = agg.summary(100.0, 110.0)
     assert s["processes"] == 2
