@@ -12,7 +12,7 @@ from typing import ClassVar, Self
 
 from easclient.wbxml import Element, ns
 
-from ._elements import expect_root, opt_text, req_int, status, text
+from ._elements import code_of, expect_root, opt_text, req_int, status, text
 from .errors import ProtocolError
 from .status import FolderSyncStatus, status_of
 
@@ -54,13 +54,6 @@ class FolderType(IntEnum):
     RecipientInformationCache = 19
 
 
-def _folder_type(code: int) -> FolderType | int:
-    try:
-        return FolderType(code)
-    except ValueError:
-        return code  # a type this package does not know: kept, not crashed on
-
-
 _CLASS_OF_TYPE = {
     # Type 1 (user-created generic) holds mail on Exchange; AOSP files it as mail too.
     **dict.fromkeys((1, 2, 3, 4, 5, 6, 12), "Email"),
@@ -88,7 +81,8 @@ class _Folder:
     _TAG: ClassVar[str]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "type", _folder_type(int(self.type)))
+        # a type this package does not know is kept as its int, not crashed on
+        object.__setattr__(self, "type", code_of(FolderType, int(self.type)))
 
     def to_element(self, version: str = "14.1") -> Element:
         return F(
@@ -105,7 +99,7 @@ class _Folder:
             text(el, "FolderHierarchy:ServerId"),
             text(el, "FolderHierarchy:ParentId"),
             text(el, "FolderHierarchy:DisplayName"),
-            _folder_type(req_int(el, "FolderHierarchy:Type")),
+            req_int(el, "FolderHierarchy:Type"),  # __post_init__ makes it a FolderType
         )
 
 
