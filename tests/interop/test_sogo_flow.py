@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from easclient.client import PingOutcome
-from easclient.protocol import AuthenticationFailed
+from easclient.protocol import AuthenticationFailed, ServerError
 from easclient.protocol.email import Email
 from easclient.protocol.getitemestimate import (
     EstimateCollection,
@@ -300,3 +300,19 @@ def test_second_user_never_sees_the_first_users_mail(sogo, make_device, version)
     assert not any("alice" in (s or "") for s in subjects)
     total = sum(r.total for r in report.folders.values())
     assert total == sogo.inbox_count("bob"), "bob's other folders are empty"
+
+
+def test_malformed_synckey_is_http_501_a_clear_error_then_a_restart_from_zero(sogo, make_device):
+    """SOGo answers a SyncKey it cannot parse with HTTP 501 (not Sync Status 3): the client
+    raises a typed error naming the code, and a restart from SyncKey 0 brings everything back."""
+    dev = make_device(version="14.1")
+    dev.client.sync_all_mail()
+    inbox = next(f for f in dev.state.folders() if f.type == INBOX)
+    key = dev.state.sync_key(inbox.server_id)
+    dev.state.apply_sync(inbox.server_id, "garbage!key", expected_sync_key=key)
+    with pytest.raises(ServerError) as info:
+        dev.client.sync_collection(inbox)
+    assert info.value.status_code == 501
+    assert dev.state.reset_collection(inbox.server_id) == sogo.inbox_count("alice")
+    report = dev.client.sync_collection(inbox)
+    assert report.added == report.total == sogo.inbox_count("alice")
