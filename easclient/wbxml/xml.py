@@ -39,7 +39,6 @@ _NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
 _PLACEHOLDER_LOCAL = re.compile(r"_(0x[0-9A-F]{2})")
 # Characters XML 1.0 cannot carry, not even as character references (XML 1.0 §2.2).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _WHITESPACE = re.compile(r"\s+")
 _NAMESPACE_BY_LOWER = {ns.lower(): ns for ns in codepages.PAGE_OF_NAMESPACE}
 
@@ -49,7 +48,16 @@ def namespace_uri(namespace: str) -> str:
     return f"{namespace}:"
 
 
+# tag -> (namespace, local) of the tags _split has accepted: a document repeats a few dozen tags
+# thousands of times, and two regex matches per element were most of to_xml's time.
+_SPLIT: dict[str, tuple[str, str]] = {}
+
+
 def _split(tag: str) -> tuple[str, str]:
+    if tag.__class__ is str:
+        known = _SPLIT.get(tag)
+        if known is not None:
+            return known
     namespace, _, local = tag.partition(":") if isinstance(tag, str) else ("", "", "")
     if _PLACEHOLDER_NS.fullmatch(namespace) and local.startswith("0x"):
         local = "_" + local  # XML names cannot start with a digit
@@ -57,6 +65,8 @@ def _split(tag: str) -> tuple[str, str]:
         # to_xml writes any well-formed tag (from_xml is the one that checks the code pages),
         # but never malformed XML
         raise WBXMLError(f"tag {tag!r} is not of the form Namespace:Name")
+    if tag.__class__ is str and len(_SPLIT) < 4096:  # bounded: lenient placeholders vary
+        _SPLIT[tag] = (namespace, local)
     return namespace, local
 
 
@@ -123,13 +133,27 @@ def to_xml(tree: Element, *, pretty: bool = True) -> str:
                 raise WBXMLError(
                     f"{el.tag}: text holds U+{ord(bad.group()):04X}, which XML 1.0 cannot represent"
                 )
-            value = text.translate(_ESCAPES)
+            value = _escape(text)
             if opaque:
                 extra += ' opaque="false"'
         else:
             raise WBXMLError(f"{el.tag}: value must be str or bytes, not {type(text).__name__}")
         out.append(f"{indent}<{qname}{extra}>{value}</{qname}>{nl}")
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    # str.replace runs in C; str.translate with a dict goes through Python per character and
+    # made long MIME bodies the slowest part of to_xml.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")  # a literal CR would come back as LF
+    return text
 
 
 def _attr(value: str) -> str:
