@@ -103,3 +103,34 @@ def _nat_log(records: list[ConnectionRecord], s: DemoSettings) -> str:
         f"{s.idle_timeout:g} s idle ({s.on_idle.value}), and on {len(swallowed)} of them it "
         "swallowed the server's late answer, which the device never saw."
     )
+
+
+def demonstration_held(report: Report, s: DemoSettings | None = None) -> tuple[bool, str]:
+    """Whether the demonstration showed what it was built to show, and one line that says so.
+
+    The demonstration's report fails on purpose (the Ping is lost to the simulated NAT), so its
+    exit code cannot be the report's: it is 0 when every step before the Ping passed, the Ping was
+    lost the way the NAT was set to lose it, and the probe measured an idle timeout near the one
+    configured. Anything else means the tool itself misbehaved here, and exits 1.
+    """
+    s = s or DemoSettings()
+    expected_outcome = {OnIdle.DROP: "blackhole", OnIdle.RESET: "reset", OnIdle.CLOSE: "closed"}
+    before = [st for st in report.steps if st.required and st.name != "ping"]
+    broken = [st.title for st in before if not st.passed]
+    if broken:
+        return False, f"demonstration went wrong before the Ping: {', '.join(broken)} failed"
+    ping = report.step("ping")
+    want = expected_outcome.get(s.on_idle)
+    if ping is None or ping.passed or ping.data.get("outcome") != want:
+        got = "no Ping step" if ping is None else f"{ping.result.value}: {ping.seen}"
+        return False, f"demonstration expected the Ping to be lost ({want}), got {got}"
+    probe = report.step("heartbeat-probe")
+    found = None if probe is None else probe.data.get("longest_surviving_heartbeat")
+    if found is None or abs(found - s.idle_timeout) > max(2.0, 0.1 * s.idle_timeout):
+        return False, f"demonstration expected the probe to find ~{s.idle_timeout:g} s, got {found}"
+    return True, (
+        f"demonstration held: the simulated NAT forgets idle connections after "
+        f"{s.idle_timeout:g} s, the {s.ping_heartbeat} s Ping was lost ({want}), and the probe "
+        f"measured {found} s. The FAIL above is that finding; against your own server the exit "
+        "code is 0 only when every required step passes."
+    )

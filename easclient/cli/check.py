@@ -132,7 +132,7 @@ def check(
     ] = 5.0,
 ) -> None:
     """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
-    from easclient.check.demo import run_demo
+    from easclient.check.demo import demonstration_held, run_demo
     from easclient.check.session import check_url
 
     options = CheckOptions(
@@ -154,10 +154,13 @@ def check(
                 "--user, --resolve and --ca-file need a URL (the demonstration makes its own)"
             )
         report = run_demo(options)
-    else:
-        target = parse_target(url, resolve)
-        options.password = password_from(user, password_env)
-        report = check_url(target, options)
+        _emit(report, as_json, junit)
+        held, line = demonstration_held(report)
+        typer.echo(line, err=as_json)
+        raise typer.Exit(0 if held else 1)
+    target = parse_target(url, resolve)
+    options.password = password_from(user, password_env)
+    report = check_url(target, options)
     _emit(report, as_json, junit)
     raise typer.Exit(report.exit_code)
 

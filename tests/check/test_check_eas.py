@@ -314,7 +314,43 @@ def test_the_demonstration_from_the_command_line() -> None:
     probe = by_name["heartbeat-probe"]["data"]
     assert abs(probe["longest_surviving_heartbeat"] - 4) <= 2  # the demo NAT forgets after 4 s
     assert doc["seconds"] < 60
-    assert r.exit_code == 1  # the demonstration shows a failure, and says so
+    # The report fails on purpose; the demonstration itself held, says so, and exits 0.
+    assert "demonstration held" in r.stderr
+    assert r.exit_code == 0
+
+
+def test_the_demonstration_fails_when_it_does_not_show_the_nat_finding() -> None:
+    from easclient.check.demo import DemoSettings, demonstration_held
+    from easclient.check.report import Report, Result, Step
+
+    def report(ping_outcome: str, ping_result: Result, probe_found: int | None) -> Report:
+        r = Report(target="demo")
+        r.add(Step("options", "OPTIONS", Result.PASS, "ok"))
+        r.add(Step("ping", "Ping", ping_result, "x", data={"outcome": ping_outcome}))
+        r.add(
+            Step(
+                "heartbeat-probe",
+                "Probe",
+                Result.FAIL,
+                "x",
+                required=False,
+                data={"longest_surviving_heartbeat": probe_found},
+            )
+        )
+        return r
+
+    s = DemoSettings()
+    assert demonstration_held(report("blackhole", Result.FAIL, 4), s)[0]
+    assert not demonstration_held(report("no-changes", Result.PASS, 4), s)[0]
+    assert not demonstration_held(report("reset", Result.FAIL, 4), s)[0]
+    held, line = demonstration_held(report("blackhole", Result.FAIL, 9), s)
+    assert not held and "~4 s" in line
+    broken = report("blackhole", Result.FAIL, 4)
+    broken.steps[0].result = Result.FAIL
+    assert demonstration_held(broken, s) == (
+        False,
+        "demonstration went wrong before the Ping: OPTIONS failed",
+    )
 
 
 def test_a_proxy_answering_504_during_the_ping(eas_mock_server) -> None:
