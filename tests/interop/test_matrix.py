@@ -11,8 +11,7 @@ import sys
 import pytest
 
 from easclient.matrix import MatrixConfig, render_json, render_table, run_matrix
-from easclient.mock import PERSONALITIES, MockServer
-from easclient.testing import _make_config
+from easclient.mock import PERSONALITIES
 
 from .conftest import VERSIONS
 
@@ -83,25 +82,24 @@ def test_eas_matrix_cli_json_against_sogo(sogo):
     assert "Traceback" not in bad.stderr
 
 
-@pytest.mark.parametrize("personality", sorted(PERSONALITIES))
-def test_matrix_against_mock_personalities(personality):
+@pytest.mark.parametrize(
+    "personality",
+    [pytest.param(n, marks=pytest.mark.eas_mock(personality=n)) for n in sorted(PERSONALITIES)],
+)
+def test_matrix_against_mock_personalities(personality, eas_mock_server):
     p = PERSONALITIES[personality]
-    handle = MockServer(_make_config(personality=personality)).start_in_thread()
-    try:
-        report = run_matrix(
-            MatrixConfig(
-                url=handle.url,
-                user="alice",
-                password="alice-pw",
-                versions=("12.1", "14.1", "16.1"),
-                heartbeat=2,
-                # Only where the personality has a maximum: elsewhere the Ping would be held.
-                long_heartbeat=(p.heartbeat_max + 60) if p.heartbeat_max else None,
-                keepalive_probe=5,
-            )
+    report = run_matrix(
+        MatrixConfig(
+            url=eas_mock_server.url,
+            user="alice",
+            password="alice-pw",
+            versions=("12.1", "14.1", "16.1"),
+            heartbeat=2,
+            # Only where the personality has a maximum: elsewhere the Ping would be held.
+            long_heartbeat=(p.heartbeat_max + 60) if p.heartbeat_max else None,
+            keepalive_probe=5,
         )
-    finally:
-        handle.stop()
+    )
     assert report.server_version == p.server_version
     for run in report.runs:
         for command in (*CORE, "ItemOperations", "Settings", "Ping"):
