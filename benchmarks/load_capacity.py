@@ -18,7 +18,11 @@ How each figure is taken:
   settle), divided by the devices parked in between;
 - ramp: devices parked per second between 10% and 100% (spawn rate set far above it);
 - Sync round trips: requests the mock counted per second of wall time, and per CPU second of the
-  worker process (the "one core" figure: the mock shares this machine's two cores);
+  worker process (the "one core" figure: the mock shares this machine's two cores); the bare
+  POST repeats one request, which the mock answers from its cache, while a device sends each
+  new SyncKey, which the mock answers by comparing the folder — so the wall rates differ by the
+  server's work, and the per-CPU rate is the client's own cost. Runs alternate and the best
+  2.5 s window of each counts;
 - errors: locust's failure count plus the devices' own error counts.
 """
 
@@ -73,6 +77,7 @@ class Figures:
     rate_cpu: float | None = None
     errors: int = 0
     rss_kib: int = 0
+    cpu_share: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -267,20 +272,26 @@ def rate_run(kind: str, name: str, users: int, seconds: float) -> Figures:
             )
         try:
             time.sleep(4)  # imports, spawning, priming: not measured
-            r0, c0, t0 = (
-                control.stats()["requests"].get("Sync", 0),
-                cpu_seconds(proc.pid),
-                time.monotonic(),
-            )
-            time.sleep(seconds)
-            r1, c1, t1 = (
-                control.stats()["requests"].get("Sync", 0),
-                cpu_seconds(proc.pid),
-                time.monotonic(),
-            )
-            fig.rate_wall = (r1 - r0) / (t1 - t0)
-            fig.rate_cpu = (r1 - r0) / max(1e-6, c1 - c0)
-            fig.notes.append(f"worker CPU {100 * (c1 - c0) / (t1 - t0):.0f}% of one core")
+            # Several windows; the best one counts (other work on this shared machine only
+            # ever slows a window down).
+            windows = max(1, round(seconds / 2.5))
+            for _ in range(windows):
+                r0, c0, t0 = (
+                    control.stats()["requests"].get("Sync", 0),
+                    cpu_seconds(proc.pid),
+                    time.monotonic(),
+                )
+                time.sleep(seconds / windows)
+                r1, c1, t1 = (
+                    control.stats()["requests"].get("Sync", 0),
+                    cpu_seconds(proc.pid),
+                    time.monotonic(),
+                )
+                wall, per_cpu = (r1 - r0) / (t1 - t0), (r1 - r0) / max(1e-6, c1 - c0)
+                if fig.rate_cpu is None or per_cpu > fig.rate_cpu:
+                    fig.rate_cpu = per_cpu
+                    fig.cpu_share = (c1 - c0) / (t1 - t0)
+                fig.rate_wall = max(fig.rate_wall or 0.0, wall)
         finally:
             stop_locust(proc)
             server.stop()
@@ -300,6 +311,7 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=4000.0)
     parser.add_argument("--rate-users", type=int, default=50, help="concurrent users, rate runs")
     parser.add_argument("--rate-seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating round-trip runs")
     parser.add_argument("--limit", type=float, default=240.0, help="max seconds per parked run")
     args = parser.parse_args()
     n = 18_000 if args.full else args.devices
@@ -316,10 +328,22 @@ def main() -> None:
             fig.kib_per_device = (fig.rss_kib - one.rss_kib) / (fig.parked - 1)
         results[kind] = fig
         print(f"  {fig}", flush=True)
-    for kind, name in (("bare-post", "bare FastHttpUser POST"), ("eas-sync", "EAS Sync")):
-        print(f"round trips: {name} …", flush=True)
-        results[kind] = rate_run(kind, name, args.rate_users, args.rate_seconds)
-        print(f"  {results[kind]}", flush=True)
+    # Rounds alternate between the two so that other load on the machine hits both alike;
+    # each keeps its best.
+    for _round in range(args.rounds):
+        for kind, name in (("bare-post", "bare FastHttpUser POST"), ("eas-sync", "EAS Sync")):
+            print(f"round trips: {name} …", flush=True)
+            fig = rate_run(kind, name, args.rate_users, args.rate_seconds)
+            print(f"  {fig}", flush=True)
+            best = results.get(kind)
+            if best is None or (fig.rate_cpu or 0) > (best.rate_cpu or 0):
+                fig.errors += best.errors if best else 0
+                results[kind] = fig
+            else:
+                best.errors += fig.errors
+    for kind in ("bare-post", "eas-sync"):
+        f = results[kind]
+        f.notes.append(f"worker CPU {100 * f.cpu_share:.0f}% of one core in its best window")
 
     bare, eas, bpost, esync = (
         results[k] for k in ("bare-longpoll", "eas", "bare-post", "eas-sync")

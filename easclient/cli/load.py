@@ -76,6 +76,14 @@ def register(app: typer.Typer) -> None:
         tcp_keepalive: Annotated[
             int | None, typer.Option("--tcp-keepalive", help="TCP keepalive idle seconds")
         ] = None,
+        source_addresses: Annotated[
+            str | None,
+            typer.Option(
+                "--source-addresses",
+                help="local addresses the devices take in turn, e.g. 127.0.0.2,127.0.0.3 "
+                "(~28k connections each to one server port)",
+            ),
+        ] = None,
         mock_tls: Annotated[
             bool, typer.Option("--mock-tls", help="the mock serves HTTPS (test CA)")
         ] = False,
@@ -107,6 +115,7 @@ def register(app: typer.Typer) -> None:
             tcp_keepalive=tcp_keepalive,
             processes=processes,
             mock_tls=mock_tls,
+            source_addresses=source_addresses,
         )
         result = run_load(opts, log=lambda m: typer.echo(f"eas: {m}", err=True))
         render(result.summary)

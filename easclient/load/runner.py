@@ -66,6 +66,7 @@ class LoadOptions:
     tcp_keepalive: int | None = None
     processes: int = 1
     mock_tls: bool = False
+    source_addresses: str | None = None
     locustfile: Path = field(default_factory=lambda: LOADTESTS_DIR / "locustfile.py")
     stop_timeout: float = 2.0
 
@@ -270,6 +271,8 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
             extra += ["--eas-tcp-keepalive", str(opts.tcp_keepalive)]
         if opts.delivery_rate is not None:
             extra += ["--eas-delivery-rate", str(opts.delivery_rate)]
+        if opts.source_addresses:
+            extra += ["--eas-source-addresses", opts.source_addresses]
         if opts.processes > 1:
             extra += ["--processes", str(opts.processes)]
         summary_path = out / "summary.json"
@@ -344,8 +347,11 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
         if nat is not None:
             if changer is not None:
                 changer.stop()
+            records = nat.connections
             summary["nat"] = {
                 "idle_timeout": nat.proxy.config.idle_timeout,
+                "connections": len(records),
+                "client_addresses": sorted({r.client.rsplit(":", 1)[0] for r in records}),
                 "address_changes": [
                     {"t": round(at - started, 3), "killed": killed}
                     for at, killed in (changer.changes if changer is not None else [])

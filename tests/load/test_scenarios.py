@@ -20,7 +20,14 @@ RUNS = {
     "address-change-storm": (
         6,
         12,
-        ["--heartbeat-scale", str(1 / 60), "--nat-change-address-at", "5"],
+        [
+            "--heartbeat-scale",
+            str(1 / 60),
+            "--nat-change-address-at",
+            "5",
+            "--source-addresses",
+            "127.0.0.2,127.0.0.3",
+        ],
     ),
     "mixed-fleet": (
         10,
@@ -99,6 +106,8 @@ def test_address_change_storm_every_device_reconnects(runs):
     run.assert_clean()
     s = run.summary
     assert [c["killed"] for c in s["nat"]["address_changes"]] == [6]
+    # The devices connected from the two source addresses they were given, in turn.
+    assert s["nat"]["client_addresses"] == ["127.0.0.2", "127.0.0.3"]
     assert s["ping_outcomes"]["reset"] == 6 and s["errors"] == {}
     assert s["reconnects"] == 6
     rec = s["recovery"]
