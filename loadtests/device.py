@@ -30,7 +30,7 @@ from easclient.client import (
 from easclient.client.heartbeat import NETWORK_FAILURE
 from easclient.client.state import Folder, StateError, StoredItem
 from easclient.errors import EasError
-from easclient.load.fleet import Account, pick_profile, read_accounts
+from easclient.load.fleet import Account, FleetError, pick_profile, read_accounts
 from easclient.load.memstate import MemoryState
 from easclient.load.scenario import Scenario, load_scenario, scaled_seconds, scaled_strategy
 from easclient.load.stats import LoadStats
@@ -81,6 +81,17 @@ class Fleet:
             self.control = ControlClient(
                 opts.eas_control_url, opts.eas_control_token, verify=verify
             )
+        self.push_via = opts.eas_push_via
+        if self.push_via == "auto":
+            self.push_via = "control" if self.control is not None else "sendmail"
+        if self.push_via == "control" and self.control is None:
+            raise FleetError("--eas-push-via control needs --eas-control-url and the token")
+        self.sender = None
+        if self.push_via == "sendmail" and self.delivery_rate > 0:
+            from .sender import SendMailSender
+
+            host = environment.host or opts.host or ""
+            self.sender = SendMailSender(self, host, self.accounts[0], opts.eas_mail_domain)
         self.counter = itertools.count()
         self.pending: dict[str, float] = {}
         self.parked: dict[int, EasDevice] = {}
@@ -91,9 +102,10 @@ class Fleet:
         worker = max(0, getattr(self.environment.runner, "worker_index", 0) or 0)
         return worker + next(self.counter) * self.workers
 
-    # -- push: deliveries through the mock's control API, timed to the Sync that brings them --
+    # -- push: deliveries (the mock's control API or SendMail), timed to the Sync bringing them --
     def start_deliveries(self) -> None:
-        if self._deliverer is None and self.control is not None and self.delivery_rate > 0:
+        can = self.control is not None or self.sender is not None
+        if self._deliverer is None and can and self.delivery_rate > 0:
             self._deliverer = gevent.spawn(self._deliver_loop)
 
     def _deliver_loop(self) -> None:
@@ -106,7 +118,10 @@ class Fleet:
             token = uuid.uuid4().hex[:16]
             self.pending[token] = time.time()
             try:
-                self.control.deliver(device.account.user, 1, subject=PUSH_PREFIX + token)
+                if self.push_via == "control":
+                    self.control.deliver(device.account.user, 1, subject=PUSH_PREFIX + token)
+                else:
+                    self.sender.send(device.account.user, PUSH_PREFIX + token)
                 self.stats.deliveries += 1
             except Exception:  # a failed delivery is counted, the run goes on
                 self.pending.pop(token, None)

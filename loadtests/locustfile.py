@@ -73,6 +73,14 @@ def _options(parser) -> None:
         help="device: the device's life; sync-loop: Sync the Inbox over and over (benchmark)",
     )
     group.add_argument("--eas-summary", env_var="EAS_LOAD_SUMMARY", default="")
+    group.add_argument(
+        "--eas-push-via",
+        default="auto",
+        choices=["auto", "control", "sendmail"],
+        help="deliveries through the mock's control API, or SendMail from a second device "
+        "(auto: the control API when given)",
+    )
+    group.add_argument("--eas-mail-domain", default="", help="domain for users without one")
 
 
 @events.test_start.add_listener

@@ -61,6 +61,18 @@ def register(app: typer.Typer) -> None:
             float | None,
             typer.Option("--delivery-rate", help="deliveries per device per minute (mock)"),
         ] = None,
+        delivery_via: Annotated[
+            str,
+            typer.Option(
+                "--delivery-via",
+                help="auto|control|sendmail: the mock's control API, or SendMail from a second "
+                "device (auto: control API on the mock, SendMail against --host)",
+            ),
+        ] = "auto",
+        mail_domain: Annotated[
+            str | None,
+            typer.Option("--mail-domain", help="mail domain of users named without one"),
+        ] = None,
         processes: Annotated[
             int, typer.Option("--processes", help="locust worker processes on this machine")
         ] = 1,
@@ -110,6 +122,8 @@ def register(app: typer.Typer) -> None:
             nat_change_address_at=tuple(nat_change_address_at or ()),
             heartbeat_scale=heartbeat_scale,
             delivery_rate=delivery_rate,
+            delivery_via=delivery_via,
+            mail_domain=mail_domain,
             ca_file=ca_file,
             insecure=insecure,
             tcp_keepalive=tcp_keepalive,

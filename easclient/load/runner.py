@@ -61,6 +61,8 @@ class LoadOptions:
     nat_change_address_at: tuple[float, ...] = ()
     heartbeat_scale: float | None = None
     delivery_rate: float | None = None
+    delivery_via: str = "auto"
+    mail_domain: str | None = None
     ca_file: Path | None = None
     insecure: bool = False
     tcp_keepalive: int | None = None
@@ -81,6 +83,12 @@ class LoadOptions:
             raise LoadError("--host needs --users-csv (user,password[,device_id] per line)")
         if self.host and not self.host.startswith(("http://", "https://")):
             raise LoadError(f"--host must be an http:// or https:// URL, got {self.host!r}")
+        if self.delivery_via not in ("auto", "control", "sendmail"):
+            raise LoadError(
+                f"--delivery-via must be auto, control or sendmail: {self.delivery_via!r}"
+            )
+        if self.delivery_via == "control" and self.host:
+            raise LoadError("--delivery-via control needs the mock server (no --host)")
         if not self.locustfile.is_file():
             raise LoadError(f"locustfile not found: {self.locustfile}")
 
@@ -231,8 +239,12 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
             write_accounts(users_csv, [Account(u.name, u.password) for u in handle.users])
             if handle.ca_file:
                 extra += ["--eas-ca-file", handle.ca_file]
-            extra += ["--eas-control-url", url]
-            env["EAS_LOAD_CONTROL_TOKEN"] = handle.control_token
+            if opts.delivery_via == "sendmail":
+                domain = opts.mail_domain or handle.users[0].address.split("@", 1)[1]
+                extra += ["--eas-push-via", "sendmail", "--eas-mail-domain", domain]
+            else:
+                extra += ["--eas-control-url", url]
+                env["EAS_LOAD_CONTROL_TOKEN"] = handle.control_token
             if scenario.faults:
                 handle.control.add_faults(*scenario.faults)
             poller = _StatsPoller(handle.control)
@@ -263,6 +275,8 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
             say(
                 f"NAT proxy on {nat.host}:{nat.port} (idle timeout {nat.proxy.config.idle_timeout})"
             )
+        if opts.host and opts.mail_domain:
+            extra += ["--eas-mail-domain", opts.mail_domain]
         if opts.ca_file:
             extra += ["--eas-ca-file", str(opts.ca_file)]
         if opts.insecure:

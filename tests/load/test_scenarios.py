@@ -35,8 +35,14 @@ RUNS = {
         ["--heartbeat-scale", "0.008", "--delivery-rate", "40", "--processes", "2"],
     ),
     "throttled": (8, 10, ["--heartbeat-scale", "0.008", "--delivery-rate", "30"]),
+    # Deliveries by SendMail from a second device, as against a real server.
+    "direct-push+sendmail": (
+        3,
+        8,
+        ["--heartbeat-scale", "0.008", "--delivery-rate", "60", "--delivery-via", "sendmail"],
+    ),
     # The same steady state over HTTPS (the mock's test CA; one SSLContext for all devices).
-    "direct-push-tls": (
+    "direct-push+tls": (
         3,
         6,
         ["--heartbeat-scale", "0.008", "--delivery-rate", "60", "--mock-tls"],
@@ -48,7 +54,7 @@ RUNS = {
 def runs(tmp_path_factory) -> dict[str, Run]:
     started = {
         name: start_load(
-            name.removesuffix("-tls"), tmp_path_factory.mktemp(name), devices, seconds, *extra
+            name.split("+")[0], tmp_path_factory.mktemp(name), devices, seconds, *extra
         )
         for name, (devices, seconds, extra) in RUNS.items()
     }
@@ -143,10 +149,22 @@ def test_throttled_devices_honour_retry_after(runs):
 
 
 def test_direct_push_over_tls(runs):
-    run = runs["direct-push-tls"]
+    run = runs["direct-push+tls"]
     run.assert_clean()
     s = run.summary
     assert s["devices_ready"] == 3 and s["errors"] == {}
     assert s["deliveries_failed"] == 0  # the control API over TLS trusts the same CA
     assert s["push_latency_ms"]["count"] >= 2
     assert s["mock"]["max_parked_pings"] == 3
+
+
+def test_direct_push_with_sendmail_deliveries(runs):
+    run = runs["direct-push+sendmail"]
+    run.assert_clean()
+    s = run.summary
+    assert s["devices_ready"] == 3 and s["errors"] == {}
+    assert s["deliveries"] >= 3 and s["deliveries_failed"] == 0
+    assert s["push_latency_ms"]["count"] >= s["deliveries"] - 2
+    # The sender's own requests are in locust's table; the control API delivered nothing.
+    assert s["mock"]["requests"]["SendMail"] >= s["deliveries"]
+    assert "SendMail" in (run.out / "locust_stats.csv").read_text()
