@@ -39,7 +39,13 @@ class CliError(EasError):
 
 
 # -- options shared by `eas options`, `eas sync`, `eas ping` (typer Annotated aliases) ---------
-UrlArg = Annotated[str, typer.Argument(help="server, e.g. https://mail.example.com")]
+UrlArg = Annotated[
+    str,
+    typer.Argument(
+        help="server, e.g. https://mail.example.com; a path names a non-standard endpoint "
+        "(http://host/SOGo/Microsoft-Server-ActiveSync)"
+    ),
+]
 UserOpt = Annotated[
     str | None, typer.Option("--user", "-u", help="user name (DOMAIN\\user or UPN)")
 ]
@@ -104,7 +110,10 @@ class Connection:
 
 
 def server_base(url: str) -> tuple[str, str]:
-    """(scheme://host[:port], host) from what the user typed; a bare host means https."""
+    """(scheme://host[:port][/path], host) from what the user typed; a bare host means https.
+
+    A path names the ActiveSync endpoint when it is not the standard one (SOGo:
+    /SOGo/Microsoft-Server-ActiveSync); with none, the client uses the standard path."""
     if "://" not in url:
         url = "https://" + url
     try:
@@ -112,13 +121,16 @@ def server_base(url: str) -> tuple[str, str]:
     except httpx.InvalidURL as exc:
         raise CliError(f"not a URL: {url!r} ({exc})") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise CliError(f"the server URL must be http(s)://host[:port], got {url!r}")
+        raise CliError(f"the server URL must be http(s)://host[:port][/path], got {url!r}")
+    if parsed.query or parsed.fragment or "?" in url or "#" in url:
+        raise CliError(f"the server URL must not carry a query or fragment, got {url!r}")
     if parsed.port is not None and not 1 <= parsed.port <= 65535:
         # httpx accepts any number here; the socket layer would then try another port.
         raise CliError(f"port out of range in {url!r}")
     port = f":{parsed.port}" if parsed.port else ""
     host = parsed.host if ":" not in parsed.host else f"[{parsed.host}]"
-    return f"{parsed.scheme}://{host}{port}", parsed.host
+    path = parsed.path.rstrip("/")
+    return f"{parsed.scheme}://{host}{port}{path}", parsed.host
 
 
 def read_password(user: str, password_env: str | None) -> str:

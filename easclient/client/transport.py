@@ -7,6 +7,9 @@ monkey-patch for locust), explicit timeouts, TLS verification on by default with
 file, optional TCP keepalive, Basic or Bearer authentication, and an optional capture of every
 exchange. Tests plug an ``httpx.MockTransport`` or ``httpx.ASGITransport``-like transport in.
 
+The server URL may name the endpoint's path (``http://host/SOGo/Microsoft-Server-ActiveSync``);
+without one, requests go to the standard ``/Microsoft-Server-ActiveSync``.
+
 Network failures become :class:`NetworkError` carrying a :class:`PingOutcome` (reset, closed,
 black hole, TLS, connect) so callers can tell them apart without knowing httpx.
 """
@@ -25,6 +28,7 @@ import httpx
 
 from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
+from easclient.protocol.http import endpoint_path
 
 from .capture import CaptureWriter
 from .heartbeat import PingOutcome
@@ -141,6 +145,8 @@ class HttpxTransport:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise EasError(f"server URL must start with http:// or https://, got {base_url!r}")
+        if "?" in base_url or "#" in base_url:
+            raise EasError(f"server URL must not carry a query or fragment, got {base_url!r}")
         if tcp_keepalive is not None and tcp_keepalive < 1:
             raise EasError(f"TCP keepalive idle time must be at least 1 s, got {tcp_keepalive}")
         self.base_url = base_url
@@ -190,7 +196,12 @@ class HttpxTransport:
         )
         started = self._clock()
         sent = EasRequest(
-            request.method, request.path, request.query, headers, request.body, request.base64_query
+            request.method,
+            endpoint_path(self.base_url, request.path),
+            request.query,
+            headers,
+            request.body,
+            request.base64_query,
         )
         try:
             r = self._client.request(

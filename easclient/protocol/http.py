@@ -46,6 +46,7 @@ __all__ = [
     "build_response",
     "check_http",
     "decode_body",
+    "endpoint_path",
     "parse_request",
     "parse_retry_after",
 ]
@@ -120,10 +121,14 @@ class EasRequest:
         return f"{self.path}?{qs}" if qs else self.path
 
     def url(self, base: str) -> str:
-        """The absolute URL on server ``base`` ("https://host" or "https://host/ignored")."""
+        """The absolute URL on server ``base``: "https://host" puts the request at its own
+        ``path``; a base with a path ("https://host/SOGo/Microsoft-Server-ActiveSync") puts it
+        there (see :func:`endpoint_path`)."""
         scheme, _, rest = base.partition("://")
         host = rest.split("/", 1)[0]
-        return f"{scheme}://{host}{self.target}"
+        qs = self.query_string
+        path = endpoint_path(base, self.path)
+        return f"{scheme}://{host}{path}?{qs}" if qs else f"{scheme}://{host}{path}"
 
     def decode_body(self) -> Element | None:
         """The WBXML body as a tree (None when empty; bytes bodies of other types → error)."""
@@ -146,6 +151,19 @@ class EasResponse:
     def content_type(self) -> str:
         """The media type without parameters, lower case ("" when absent)."""
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+
+def endpoint_path(base: str, default: str = ACTIVESYNC_PATH) -> str:
+    """The endpoint path server URL ``base`` names; ``default`` when it has none (or just "/").
+
+    Devices put every command under /Microsoft-Server-ActiveSync on the host (MS-ASHTTP
+    2.2.1.1.1). Some servers publish the endpoint elsewhere (SOGo:
+    /SOGo/Microsoft-Server-ActiveSync); a URL that names such a path is used as given (a
+    trailing "/" dropped; a query or fragment in ``base`` is not part of the path).
+    """
+    rest = base.partition("://")[2]
+    path = rest.partition("/")[2].split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return f"/{path}" if path else default
 
 
 def build_request(

@@ -64,8 +64,10 @@ class FakeServer:
         require_provision: bool = True,
         policy: bool = True,
         sync_delay: float = 0.0,
+        path: str | None = None,
     ) -> None:
         self.versions = tuple(versions)
+        self.path = path  # the only endpoint path answered (404 elsewhere); None: any
         self.folders = folders or {"5": ("Inbox", 2), "6": ("Sent Items", 5), "7": ("Calendar", 8)}
         self.mail: dict[str, dict[str, Email]] = {fid: {} for fid in self.folders}
         self.users = users
@@ -114,6 +116,8 @@ class FakeServer:
 
     def _handle(self, method, target, headers, body):
         self.requests.append((method, target, dict(headers), body))
+        if self.path is not None and target.split("?", 1)[0] != self.path:
+            return 404, {}, b""
         if self.users is not None:
             auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
             ok = any(

@@ -71,6 +71,26 @@ def test_sync_json_then_changes_since_last_run(runner, tmp_path):
         assert "nothing changed since the last run" in r.stdout
 
 
+def test_sync_at_an_endpoint_path_named_in_the_url(runner, tmp_path):
+    """SOGo's endpoint is /SOGo/Microsoft-Server-ActiveSync: the URL names it, every request
+    goes there; the bare host (standard path, which this server lacks) is a clear 404."""
+    path = "/SOGo/Microsoft-Server-ActiveSync"
+    server = FakeServer(items_per_folder=3, users={"alice": PASSWORD}, path=path)
+    state = str(tmp_path / "s.sqlite3")
+    with serve(server) as url:
+        r = run(runner, "sync", url + path, "--user", "alice", "--state", state, "--json")
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["folders"]["5"]["total"] == 3
+        assert {t.split("?")[0] for _, t, _, _ in server.requests} == {path}
+        r = run(runner, "ping", url + path + "/", "-u", "alice", "--state", state,
+                "--heartbeat", "1", "--json")  # fmt: skip
+        assert json.loads(r.stdout)["outcome"] == "no-changes"
+        r = run(runner, "options", url, "--json")
+        assert r.exit_code != 0 and "404" in r.stderr
+    r = run(runner, "sync", "http://127.0.0.1:9/eas?x=1", "--user", "a")
+    assert r.exit_code != 0 and "query or fragment" in r.stderr and "eas?x=1" in r.stderr
+
+
 def test_password_from_named_variable_and_missing(runner, tmp_path):
     server = FakeServer(items_per_folder=1, users={"alice": PASSWORD})
     with serve(server) as url:

@@ -169,6 +169,19 @@ def test_451_follows_location_and_guards_loops(make):
         client.options()
 
 
+def test_451_location_path_is_where_requests_go_next(make):
+    """X-MS-Location is a URL (MS-ASHTTP 2.2.2.1.1): its path, not only its host, is the new
+    endpoint."""
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    other = "https://cas2.example.test/SOGo/Microsoft-Server-ActiveSync"
+    server.inject("OPTIONS", status=451, headers={"X-MS-Location": other})
+    client.options()
+    assert server.requests[-1][1] == "/SOGo/Microsoft-Server-ActiveSync"
+    client.folder_sync()
+    assert server.requests[-1][1].startswith("/SOGo/Microsoft-Server-ActiveSync?Cmd=FolderSync&")
+
+
 @pytest.mark.parametrize("location", ["http://cas3.example.test/eas", "cas3.example.test"])
 def test_451_never_sends_credentials_out_of_tls(make, location):
     server = FakeServer(items_per_folder=1)

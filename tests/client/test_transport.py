@@ -112,3 +112,32 @@ def test_bad_inputs_are_clear(tmp_path):
     bad.write_text("not a certificate")
     with pytest.raises(EasError, match=r"ca\.pem"):
         HttpxTransport("https://h.test", ca_file=str(bad))
+
+
+SOGO_PATH = "/SOGo/Microsoft-Server-ActiveSync"
+
+
+@pytest.mark.parametrize("suffix", [SOGO_PATH, SOGO_PATH + "/"])
+def test_the_endpoint_path_comes_from_the_url(tmp_path, suffix):
+    """A server that answers only at /SOGo/Microsoft-Server-ActiveSync is reached through a URL
+    naming that path, and the capture shows the path the request went to."""
+    server = FakeServer(path=SOGO_PATH)
+    cap = tmp_path / "c.jsonl"
+    with serve(server) as url, CaptureWriter(cap) as writer:
+        with HttpxTransport(url + suffix, capture=writer) as tr:
+            assert tr.send(build_options_request()).status_code == 200
+            assert tr.send(_req()).status_code == 449  # reached the EAS handler: no policy key
+        with HttpxTransport(url) as tr:  # no path: the standard one, which this server lacks
+            assert tr.send(build_options_request()).status_code == 404
+    targets = [t for _, t, _, _ in server.requests]
+    assert targets[0] == SOGO_PATH and targets[1].startswith(SOGO_PATH + "?Cmd=FolderSync&")
+    assert targets[2] == "/Microsoft-Server-ActiveSync"
+    lines = [json.loads(line) for line in cap.read_text().splitlines()]
+    assert [e["url"] for e in lines] == [url + SOGO_PATH, url + targets[1]]
+
+
+@pytest.mark.parametrize("bad", ["http://h.test/eas?x=1", "http://h.test/#frag"])
+def test_a_url_with_a_query_or_fragment_is_refused(bad):
+    with pytest.raises(EasError, match="query or fragment") as info:
+        HttpxTransport(bad)
+    assert bad in str(info.value)

@@ -29,6 +29,8 @@ from easclient.protocol import (
     parse_request,
     parse_retry_after,
 )
+from easclient.protocol.http import endpoint_path
+from easclient.protocol.options import build_options_request
 
 IDENTITY = dict(user="rmjones", device_id="v140Device", device_type="SmartPhone")
 
@@ -54,7 +56,35 @@ def test_plain_request_carries_version_and_policy_key_headers():
         "X-MS-PolicyKey": "1234",
         "User-Agent": "Test/1.0",
     }
-    assert req.url("https://mail.example.com/EWS/x") == "https://mail.example.com" + req.target
+    assert req.url("https://mail.example.com") == "https://mail.example.com" + req.target
+    assert req.url("https://mail.example.com/") == "https://mail.example.com" + req.target
+
+
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        ("https://mail.example.com", "/Microsoft-Server-ActiveSync"),
+        ("https://mail.example.com/", "/Microsoft-Server-ActiveSync"),
+        (
+            "http://127.0.0.1:8080/SOGo/Microsoft-Server-ActiveSync",
+            "/SOGo/Microsoft-Server-ActiveSync",
+        ),
+        (
+            "http://127.0.0.1:8080/SOGo/Microsoft-Server-ActiveSync/",
+            "/SOGo/Microsoft-Server-ActiveSync",
+        ),
+        ("https://[::1]:8443/eas?x=1#f", "/eas"),
+    ],
+)
+def test_the_endpoint_path_comes_from_the_server_url(base, path):
+    """A URL naming a path (SOGo's endpoint) is where requests go; no path means the standard
+    one (MS-ASHTTP 2.2.1.1.1)."""
+    assert endpoint_path(base) == path
+    req = build_request("Sync", None, **IDENTITY, version="14.0")
+    origin = base.split("/", 3)
+    assert req.url(base) == f"{origin[0]}//{origin[2]}{path}?{req.query_string}"
+    options = build_options_request()
+    assert options.url(base) == f"{origin[0]}//{origin[2]}{path}"
 
 
 def test_base64_request_carries_them_in_the_query():
