@@ -253,7 +253,14 @@ class EasClient:
         throttled = 0
         while True:
             request = make()
+            resent = getattr(self.transport, "retries", 0)
             response: EasResponse = self.transport.send(request, read_timeout=read_timeout)  # type: ignore[arg-type]
+            if getattr(self.transport, "retries", 0) != resent:
+                # The transport resent it after a reused connection failed: say so in the report.
+                detail = self.transport.retry_log[-1]  # type: ignore[attr-defined]
+                self.state.record_event("connection-retry", detail)
+                self.notes.append(detail)
+                self._log(detail)
             try:
                 check_http(response)
             except Redirect as exc:

@@ -11,7 +11,11 @@ The server URL may name the endpoint's path (``http://host/SOGo/Microsoft-Server
 without one, requests go to the standard ``/Microsoft-Server-ActiveSync``.
 
 Network failures become :class:`NetworkError` carrying a :class:`PingOutcome` (reset, closed,
-black hole, TLS, connect) so callers can tell them apart without knowing httpx.
+black hole, TLS, connect) so callers can tell them apart without knowing httpx. One failure is
+retried, once, on a new connection: a REUSED keep-alive connection that the server reset or
+closed before any byte of the answer (the race of RFC 9112 9.3.1 — the server gave up on the idle
+connection as the request went out; SOGo's sogod does it now and then). EAS makes the resend safe:
+the same SyncKey gets the same answer (MS-ASCMD 2.2.3.166.4).
 """
 
 from __future__ import annotations
@@ -126,8 +130,46 @@ def _describe(exc: BaseException, outcome: PingOutcome, url: str) -> str:
     return f"{host}: {what}: {detail}{hint}"
 
 
+#: Commands never resent by the transport: a mail sent twice is two mails (before 14.0 there is
+#: no ClientId for the server to spot the duplicate by, MS-ASCMD 2.2.3.28.1).
+NOT_RESENT = frozenset({"SendMail", "SmartForward", "SmartReply"})
+
+#: A Ping is resent only if its reused connection failed this soon: the stale-connection race
+#: fails within a round trip, while a Ping reset after being held is the path's answer (a NAT
+#: or proxy that forgot it), which the heartbeat strategy must see, not a retry hide.
+STALE_WINDOW = 0.5
+
+
+class _Trace:
+    """httpcore's trace hook (the ``trace`` request extension): was the connection new, and did
+    any of the answer arrive?"""
+
+    def __init__(self) -> None:
+        self.connected = False
+        self.sent = False
+        self.answered = False
+
+    def __call__(self, event: str, info: dict) -> None:
+        if event.startswith(("connection.connect_tcp.", "connection.connect_unix_socket.")):
+            self.connected = True
+        elif event.endswith("send_request_headers.started"):
+            self.sent = True
+        elif event.endswith("receive_response_headers.complete"):
+            self.answered = True
+
+    @property
+    def stale(self) -> bool:
+        """Sent on a connection from the pool (no connect seen), and no answer came back."""
+        return self.sent and not self.connected and not self.answered
+
+
 class HttpxTransport:
-    """The httpx-based transport (synchronous client)."""
+    """The httpx-based transport (synchronous client).
+
+    ``retries`` counts the requests resent after a reused connection failed (see the module
+    docstring); ``retry_log`` says what failed, one line each. Transports httpx cannot trace
+    (``httpx.MockTransport``) are never retried.
+    """
 
     def __init__(
         self,
@@ -154,6 +196,8 @@ class HttpxTransport:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.capture = capture
+        self.retries = 0
+        self.retry_log: list[str] = []
         if capture is not None and auth is not None:
             # Scrubbed even when the caller did not hand them to the capture itself.
             for secret in auth.secrets():
@@ -188,13 +232,7 @@ class HttpxTransport:
         headers = Headers(request.headers)
         if self.auth is not None:
             headers["Authorization"] = self.auth.header()
-        timeout = httpx.Timeout(
-            connect=self.connect_timeout,
-            read=self.read_timeout if read_timeout is None else read_timeout,
-            write=self.connect_timeout,
-            pool=self.connect_timeout,
-        )
-        started = self._clock()
+        budget = self.read_timeout if read_timeout is None else read_timeout
         sent = EasRequest(
             request.method,
             endpoint_path(self.base_url, request.path),
@@ -203,17 +241,64 @@ class HttpxTransport:
             request.body,
             request.base64_query,
         )
-        try:
-            r = self._client.request(
-                request.method, url, headers=dict(headers), content=request.body, timeout=timeout
+        started = self._clock()
+        retried = False
+        while True:
+            attempt_started = self._clock()
+            timeout = httpx.Timeout(
+                connect=self.connect_timeout,
+                # The retry gets what is left of the budget (a Ping's heartbeat + margin).
+                read=budget - (attempt_started - started) if retried else budget,
+                write=self.connect_timeout,
+                pool=self.connect_timeout,
             )
-        except httpx.TransportError as exc:
-            outcome = classify_ping_exception(exc)
-            err = NetworkError(_describe(exc, outcome, url), outcome=outcome, url=url)
+            trace = _Trace()
+            try:
+                r = self._client.request(
+                    request.method,
+                    url,
+                    headers=dict(headers),
+                    content=request.body,
+                    timeout=timeout,
+                    extensions={"trace": trace},
+                )
+            except httpx.TransportError as exc:
+                outcome = classify_ping_exception(exc)
+                err = NetworkError(_describe(exc, outcome, url), outcome=outcome, url=url)
+                now = self._clock()
+                again = not retried and self._resend(request, trace, outcome, now - attempt_started)
+                again = again and budget - (now - started) > 0
+                if self.capture is not None:
+                    note = NetworkError(
+                        f"{err}; resent on a new connection", outcome=outcome, url=url
+                    )
+                    self.capture.record(
+                        sent,
+                        None,
+                        url=url,
+                        elapsed=now - attempt_started,
+                        error=note if again else err,
+                    )
+                if again:
+                    retried = True
+                    self.retries += 1
+                    cmd = request.query.cmd if request.query else request.method
+                    self.retry_log.append(f"{cmd}: {err}; resent on a new connection")
+                    continue
+                raise err from exc
+            response = EasResponse(r.status_code, Headers(dict(r.headers)), r.content)
             if self.capture is not None:
-                self.capture.record(sent, None, url=url, elapsed=self._clock() - started, error=err)
-            raise err from exc
-        response = EasResponse(r.status_code, Headers(dict(r.headers)), r.content)
-        if self.capture is not None:
-            self.capture.record(sent, response, url=url, elapsed=self._clock() - started)
-        return response
+                self.capture.record(
+                    sent, response, url=url, elapsed=self._clock() - attempt_started
+                )
+            return response
+
+    @staticmethod
+    def _resend(request: EasRequest, trace: _Trace, outcome: PingOutcome, elapsed: float) -> bool:
+        """Whether a failed attempt is the stale keep-alive race, and safe to send again."""
+        if not trace.stale or outcome not in (PingOutcome.RESET, PingOutcome.CLOSED):
+            return False  # a new connection's failure, a timeout (black hole), TLS: the outcome
+        cmd = request.query.cmd if request.query else request.method
+        if cmd in NOT_RESENT:
+            return False
+        return cmd != "Ping" or elapsed <= STALE_WINDOW
