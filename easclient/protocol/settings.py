@@ -180,9 +180,12 @@ class UserInformation:
 
     Up to 14.0 the server lists ``email_addresses`` (``Get/EmailAddresses/SMTPAddress``); from
     14.1 on it lists ``accounts`` (``Get/Accounts/Account``), each with its own addresses.
+
+    ``status`` is None when the server left the Status out (SOGo 5.8 does, though MS-ASCMD
+    2.2.3.177.15 requires it): unknown, not success.
     """
 
-    status: SettingsStatus | int
+    status: SettingsStatus | int | None
     email_addresses: tuple[str, ...] = ()
     accounts: tuple[UserAccount, ...] = ()
 
@@ -196,7 +199,8 @@ class UserInformation:
                 get = S.Get(S.Accounts(*(a.to_element(version) for a in self.accounts)))
         elif self.email_addresses:
             get = S.Get(S.EmailAddresses(*(S.SMTPAddress(a) for a in self.email_addresses)))
-        return S.UserInformation(S.Status(int(self.status)), get)
+        code = None if self.status is None else S.Status(int(self.status))
+        return S.UserInformation(code, get)
 
     @classmethod
     def from_element(cls, el: Element) -> UserInformation:
@@ -212,7 +216,7 @@ class UserInformation:
                 for a in get.findall("Settings:Accounts/Settings:Account")
             )
         return cls(
-            status=status(el, "Settings:Status", SettingsStatus),
+            status=opt_status(el, "Settings:Status", SettingsStatus),
             email_addresses=addresses,
             accounts=accounts,
         )

@@ -13,7 +13,7 @@ from easclient.protocol.settings import (
     UserInformation,
 )
 from easclient.protocol.status import SettingsStatus
-from easclient.wbxml import E, decode, encode, ns
+from easclient.wbxml import E, decode, encode, from_xml, ns
 
 from ._golden import END, SWITCH_PAGE, tag, wbxml
 
@@ -161,6 +161,31 @@ def test_settings_response_from_spec_shape() -> None:
     assert resp.user_information == UserInformation(
         SettingsStatus.Success, email_addresses=("one@x.test", "two@x.test")
     )
+
+
+def test_settings_response_as_sogo_sends_it() -> None:
+    """SOGo 5.8's answer at 12.1-14.1 (pinned in tests/interop): no Status inside
+    UserInformation, none for DeviceInformation, addresses in the pre-14.1 shape. The missing
+    Status reads as unknown (None), not success."""
+    xml = (
+        '<Settings xmlns="Settings:"><Status>1</Status><UserInformation><Get><EmailAddresses>'
+        "<SMTPAddress>alice@example.test</SMTPAddress></EmailAddresses></Get></UserInformation>"
+        "</Settings>"
+    )
+    resp = SettingsResponse.from_element(decode(encode(from_xml(xml))))
+    assert resp.status is SettingsStatus.Success
+    assert resp.device_information_status is None
+    assert resp.user_information == UserInformation(None, email_addresses=("alice@example.test",))
+    assert resp.user_information.status is not SettingsStatus.Success
+    # and back: no Status is written where there was none
+    assert resp.to_element("14.0").find("Settings:UserInformation/Settings:Status") is None
+    assert SettingsResponse.from_element(resp.to_element("14.0")) == resp
+
+
+def test_user_information_status_that_is_not_a_number_is_refused() -> None:
+    el = S.Settings(S.Status("1"), S.UserInformation(S.Status("ok")))
+    with pytest.raises(ProtocolError, match="ok"):
+        SettingsResponse.from_element(el)
 
 
 def test_global_status_in_settings_is_kept() -> None:
