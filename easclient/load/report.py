@@ -34,6 +34,14 @@ def render(summary: dict, console: Console | None = None) -> None:
         ("connections / reconnects", f"{summary['connects']} / {summary['reconnects']}"),
         ("deliveries (failed)", f"{summary['deliveries']} ({summary['deliveries_failed']})"),
     ]
+    totals = summary.get("requests") or {}
+    if totals:
+        rows.append(("EAS requests (failed)", f"{totals['count']} ({totals['failures']})"))
+    now = (summary.get("heartbeat_devices") or [{}])[-1].get("counts", {})
+    if now:
+        rows.append(
+            ("heartbeats at the end (s: devices)", ", ".join(f"{k}: {v}" for k, v in now.items()))
+        )
     mock = summary.get("mock") or {}
     if mock:
         rows.append(("server: most parked Pings", str(mock.get("max_parked_pings", "-"))))

@@ -145,6 +145,18 @@ class _StatsPoller:
             self.last = self.control.stats()
 
 
+def _locust_totals(path: Path) -> dict:
+    """Requests and failures of locust's Aggregated row (every EAS command, Pings included)."""
+    import csv
+
+    if not path.is_file():
+        return {}
+    for row in csv.DictReader(path.read_text(encoding="utf-8").splitlines()):
+        if row.get("Name") == "Aggregated":
+            return {"count": int(row["Request Count"]), "failures": int(row["Failure Count"])}
+    return {}
+
+
 class _AddressChanger:
     """Changes the NAT's public address at times counted from the first device connection
     (not from the proxy's start: locust takes a few seconds to start its devices)."""
@@ -272,9 +284,9 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
                 )
                 changer.start()
             extra += ["--eas-connect", f"{nat.host}:{nat.port}"]
-            say(
-                f"NAT proxy on {nat.host}:{nat.port} (idle timeout {nat.proxy.config.idle_timeout})"
-            )
+            idle = nat.proxy.config.idle_timeout
+            idle_text = "none" if idle is None else f"{idle:.2f} s"
+            say(f"NAT proxy on {nat.host}:{nat.port} (idle timeout {idle_text})")
         if opts.host and opts.mail_domain:
             extra += ["--eas-mail-domain", opts.mail_domain]
         if opts.ca_file:
@@ -371,6 +383,7 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
                     for at, killed in (changer.changes if changer is not None else [])
                 ],
             }
+        summary["requests"] = _locust_totals(out / "locust_stats.csv")
         summary_path.write_text(json.dumps(summary), encoding="utf-8")
         from .report import write_chart
 

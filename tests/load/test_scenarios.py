@@ -73,6 +73,7 @@ def test_direct_push(runs):
     assert 0 < push["p50"] <= push["p95"] <= push["p99"] < 5000
     assert s["ping_outcomes"].get("changes", 0) >= push["count"] - 2
     assert s["mock"]["max_parked_pings"] == 5
+    assert s["requests"]["count"] > 0 and s["requests"]["failures"] == 0
     assert "push latency" in run.stdout and "Ping outcomes" in run.stdout
 
 
