@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Run, start_load
+from .harness import Run, start_load
 
 #: (scenario, devices, seconds, extra eas load options)
 RUNS = {
