@@ -27,7 +27,9 @@ class Run:
 
     def assert_clean(self) -> None:
         """Finished, wrote every report, and no password of the mock's users in any output."""
-        assert self.returncode == 0, f"{self.name}: exit {self.returncode}\n{self.stderr[-3000:]}"
+        log = self.out / "locust.log"
+        tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
+        assert self.returncode == 0, f"{self.name}: exit {self.returncode}\n{self.stderr}\n{tail}"
         for name in ("summary.json", "summary.png", "locust.html", "locust_stats.csv"):
             assert (self.out / name).stat().st_size > 0, name
         texts = [self.stdout, self.stderr] + [

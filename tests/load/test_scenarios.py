@@ -11,40 +11,42 @@ import pytest
 
 from .harness import Run, start_load
 
-#: (scenario, devices, seconds, extra eas load options)
+#: (scenario, devices, seconds, extra eas load options). The runs go side by side, so each may
+#: last as long as the longest (nat-churn) at no cost: slack for a busy machine.
 RUNS = {
-    "direct-push": (5, 8, ["--heartbeat-scale", "0.008", "--delivery-rate", "60"]),
-    "initial-sync-storm": (8, 15, ["--heartbeat-scale", "0.008"]),
+    "direct-push": (5, 15, ["--heartbeat-scale", "0.008", "--delivery-rate", "60"]),
+    "initial-sync-storm": (8, 20, ["--heartbeat-scale", "0.008"]),
     # 1/240: heartbeats of 2-7 s against a NAT idle timeout of 3.75 s.
-    "nat-churn": (6, 22, ["--heartbeat-scale", str(1 / 240)]),
+    "nat-churn": (6, 26, ["--heartbeat-scale", str(1 / 240)]),
+    # 1/30: heartbeats of 16 s and more, so every device is parked when the address changes.
     "address-change-storm": (
         6,
-        12,
+        15,
         [
             "--heartbeat-scale",
-            str(1 / 60),
+            str(1 / 30),
             "--nat-change-address-at",
-            "5",
+            "7",
             "--source-addresses",
             "127.0.0.2,127.0.0.3",
         ],
     ),
     "mixed-fleet": (
         10,
-        8,
+        15,
         ["--heartbeat-scale", "0.008", "--delivery-rate", "40", "--processes", "2"],
     ),
-    "throttled": (8, 10, ["--heartbeat-scale", "0.008", "--delivery-rate", "30"]),
+    "throttled": (8, 15, ["--heartbeat-scale", "0.008", "--delivery-rate", "30"]),
     # Deliveries by SendMail from a second device, as against a real server.
     "direct-push+sendmail": (
         3,
-        8,
+        15,
         ["--heartbeat-scale", "0.008", "--delivery-rate", "60", "--delivery-via", "sendmail"],
     ),
     # The same steady state over HTTPS (the mock's test CA; one SSLContext for all devices).
     "direct-push+tls": (
         3,
-        6,
+        15,
         ["--heartbeat-scale", "0.008", "--delivery-rate", "60", "--mock-tls"],
     ),
 }
