@@ -402,6 +402,15 @@ class _VersionFlow:
             code = int(status) if status and status.isdigit() else None
             return code, code == 1, f"answered, but: {exc}"
         detail = ""
+        if r.user_information is not None and r.user_information.status is None:
+            self.deviations.append(
+                Deviation(
+                    "settings-response-shape",
+                    "a Status in UserInformation (MS-ASCMD 2.2.3.177.15)",
+                    "UserInformation without a Status",
+                    self.version,
+                )
+            )
         if r.user_information is not None:
             addresses = list(r.user_information.email_addresses)
             for account in getattr(r.user_information, "accounts", ()) or ():

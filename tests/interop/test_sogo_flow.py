@@ -9,7 +9,15 @@ import uuid
 
 import pytest
 
-from easclient.client import PingOutcome
+from easclient import wbxml
+from easclient.client import (
+    BasicAuth,
+    DeviceState,
+    EasClient,
+    HttpxTransport,
+    PingOutcome,
+    get_profile,
+)
 from easclient.protocol import AuthenticationFailed, ServerError
 from easclient.protocol.email import Email
 from easclient.protocol.getitemestimate import (
@@ -22,7 +30,7 @@ from easclient.protocol.itemoperations import (
     ItemOperationsRequest,
     ItemOperationsResponse,
 )
-from easclient.protocol.settings import SettingsRequest
+from easclient.protocol.settings import SettingsRequest, SettingsResponse
 from easclient.protocol.sync import (
     BodyPreference,
     SyncAdd,
@@ -271,6 +279,17 @@ def test_settings_user_information(make_device, version):
     assert user.find("Settings:Status") is None
     addresses = [a.text for a in _walk(user) if a.tag.lower().endswith("smtpaddress")]
     assert addresses == ["alice@example.test"]
+    # The parser takes SOGo's answer as it is: the missing Status is unknown (None).
+    parsed = SettingsResponse.from_element(el)
+    assert int(parsed.status) == 1 and parsed.user_information is not None
+    assert parsed.user_information.status is None
+    user_info = parsed.user_information
+    parsed_addresses = [*user_info.email_addresses]
+    for account in user_info.accounts:  # the 14.1+ shape, where SOGo uses it
+        parsed_addresses += [*account.email_addresses]
+        if account.primary_smtp_address:
+            parsed_addresses.append(account.primary_smtp_address)
+    assert set(parsed_addresses) == {"alice@example.test"}, wbxml.to_xml(el)
 
 
 @pytest.mark.parametrize("version", ["12.1", "14.0", "14.1", "16.1"])
@@ -316,3 +335,23 @@ def test_malformed_synckey_is_http_501_a_clear_error_then_a_restart_from_zero(so
     assert dev.state.reset_collection(inbox.server_id) == sogo.inbox_count("alice")
     report = dev.client.sync_collection(inbox)
     assert report.added == report.total == sogo.inbox_count("alice")
+
+
+def test_full_syncs_over_keep_alive_connections(sogo, tmp_path):
+    """With connections kept alive (what devices do), sogod resets a reused one now and then
+    before answering; the client resends that request once on a new connection, so every full
+    sync ends with the whole Inbox, and each resend is in the report's notes."""
+    user = sogo.user("alice")
+    for n in range(6):
+        with HttpxTransport(sogo.url, auth=BasicAuth(user.uid, user.password)) as tr:
+            profile = get_profile("iphone")
+            with DeviceState(tmp_path / f"keepalive{n}.db") as state:
+                client = EasClient(
+                    tr, user=user.uid, profile=profile, state=state,
+                    device_id=profile.device_id(f"interop-keepalive-{uuid.uuid4().hex}"),
+                )  # fmt: skip
+                report = client.sync_all_mail()
+                inbox = next(f.server_id for f in client.state.folders() if f.type == 2)
+                assert report.folders[inbox].total == sogo.inbox_count("alice")
+                resent = [note for note in report.notes if "resent on a new connection" in note]
+                assert len(resent) == tr.retries <= len(tr.retry_log)
