@@ -12,7 +12,6 @@ import ssl
 import httpx
 
 from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
-from easclient.matrix.pathmap import EndpointPathTransport
 
 from .context import CheckOptions
 from .pinning import check_transport
@@ -49,10 +48,9 @@ class CheckDevice:
         verify = _verify(options)
         auth = BasicAuth(options.user, options.password or "") if options.user else None
         transport: httpx.BaseTransport = check_transport(verify, pins)
-        if target.path:
-            transport = EndpointPathTransport(target.path, transport)
         self.transport = HttpxTransport(
-            target.base_url,
+            # The URL's endpoint path, when it names one, is where the client sends requests.
+            target.base_url + (target.path or ""),
             auth=auth,
             verify=verify is not False,
             ca_file=None if options.insecure else options.ca_file,

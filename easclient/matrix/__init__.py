@@ -2,21 +2,18 @@
 from the spec. Built on the client's flows (:mod:`easclient.client`) and the protocol module."""
 
 from .model import Deviation, MatrixReport, StepResult, VersionRun
-from .pathmap import EndpointPathTransport, endpoint_path
 from .render import render_json, render_table
-from .runner import MatrixConfig, MatrixError, run_matrix, split_url
+from .runner import MatrixConfig, MatrixError, run_matrix, server_url
 
 __all__ = [
     "Deviation",
-    "EndpointPathTransport",
     "MatrixConfig",
     "MatrixError",
     "MatrixReport",
     "StepResult",
     "VersionRun",
-    "endpoint_path",
     "render_json",
     "render_table",
     "run_matrix",
-    "split_url",
+    "server_url",
 ]

@@ -56,7 +56,6 @@ from easclient.protocol.sync import (
 from easclient.protocol.versions import version_at_least
 
 from .model import Deviation, MatrixReport, StepResult, VersionRun
-from .pathmap import EndpointPathTransport, endpoint_path
 
 #: Inbox, in FolderHierarchy Type terms (MS-ASCMD 2.2.3.186.3).
 INBOX_TYPE = 2
@@ -99,16 +98,23 @@ class MatrixConfig:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def split_url(url: str) -> tuple[str, str | None]:
-    """(scheme://host[:port], non-standard endpoint path or None)."""
+def server_url(url: str) -> str:
+    """The server URL the client is given: scheme://host[:port], and the endpoint's path when
+    the URL names one (the client then sends every request there; SOGo's is
+    /SOGo/Microsoft-Server-ActiveSync). A bare host means https."""
+    given = url
     if "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise MatrixError(
-            f"the server URL must be http(s)://host[:port][/path], got {url!r}", value=url
+            f"the server URL must be http(s)://host[:port][/path], got {given!r}", value=given
         )
-    return f"{parts.scheme}://{parts.netloc}", endpoint_path(url)
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise MatrixError(
+            f"the server URL must not carry a query or fragment, got {given!r}", value=given
+        )
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def http_transport(config: MatrixConfig, *, keepalive: bool = False) -> httpx.BaseTransport:
@@ -123,9 +129,7 @@ def http_transport(config: MatrixConfig, *, keepalive: bool = False) -> httpx.Ba
                 f"cannot load CA file {config.ca_file!r}: {exc}", value=config.ca_file
             ) from exc
     limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
-    inner = httpx.HTTPTransport(verify=verify, limits=limits)
-    _, path = split_url(config.url)
-    return EndpointPathTransport(path, inner) if path else inner
+    return httpx.HTTPTransport(verify=verify, limits=limits)
 
 
 def _timed_step(
@@ -156,7 +160,7 @@ class _VersionFlow:
         self.config = config
         self.version = version
         self.run = VersionRun(version, advertised)
-        base, _ = split_url(config.url)
+        base = server_url(config.url)
         profile = get_profile(config.profile)
         self.transport = HttpxTransport(
             base,
@@ -497,7 +501,7 @@ def run_matrix(config: MatrixConfig) -> MatrixReport:
 
     log = config.log or (lambda message: None)
     started = time.monotonic()
-    base, _ = split_url(config.url)
+    base = server_url(config.url)
     _versions_to_run(config, [])  # bad --version values fail before any traffic
     with tempfile.TemporaryDirectory(prefix="eas-matrix-") as tmp:
         workdir = Path(tmp)

@@ -1,73 +1,54 @@
-"""The matrix's own parts, without a server: endpoint path rewriting, URL checks, rendering and
-the CLI's argument errors."""
+"""The matrix's own parts, without a server: URL checks, rendering and the CLI's argument
+errors."""
 
 from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from easclient.cli import _load, app
 from easclient.matrix import (
     Deviation,
-    EndpointPathTransport,
     MatrixError,
     MatrixReport,
     StepResult,
     VersionRun,
-    endpoint_path,
     render_json,
     render_table,
-    split_url,
+    server_url,
 )
 from easclient.matrix.runner import _merge_deviations
-
-
-def test_unit_endpoint_path_rewrites_only_the_standard_path():
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        return httpx.Response(200)
-
-    transport = EndpointPathTransport(
-        "/SOGo/Microsoft-Server-ActiveSync", httpx.MockTransport(handler)
-    )
-    with httpx.Client(transport=transport) as client:
-        client.post("http://127.0.0.1:1/Microsoft-Server-ActiveSync?Cmd=Sync&User=a")
-        client.get("http://127.0.0.1:1/other")
-    assert seen == [
-        "http://127.0.0.1:1/SOGo/Microsoft-Server-ActiveSync?Cmd=Sync&User=a",
-        "http://127.0.0.1:1/other",
-    ]
 
 
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://mail.example.com", ("https://mail.example.com", None)),
+        ("https://mail.example.com", "https://mail.example.com"),
+        ("https://mail.example.com/", "https://mail.example.com"),
         (
             "https://mail.example.com/Microsoft-Server-ActiveSync",
-            ("https://mail.example.com", None),
+            "https://mail.example.com/Microsoft-Server-ActiveSync",
         ),
         (
             "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync/",
-            ("http://127.0.0.1:20000", "/SOGo/Microsoft-Server-ActiveSync"),
+            "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync",
         ),
-        ("mail.example.com", ("https://mail.example.com", None)),
+        ("mail.example.com", "https://mail.example.com"),
     ],
 )
-def test_unit_split_url(url, expected):
-    assert split_url(url) == expected
-    assert endpoint_path(url if "://" in url else "https://" + url) == expected[1]
+def test_unit_server_url(url, expected):
+    """The URL as the client is given it: the endpoint path kept (the client sends there)."""
+    assert server_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["ftp://host", "http://", "https:///path"])
-def test_unit_split_url_refuses(url):
+@pytest.mark.parametrize(
+    "url", ["ftp://host", "http://", "https:///path", "http://h/eas?x=1", "http://h/#f"]
+)
+def test_unit_server_url_refuses(url):
     with pytest.raises(MatrixError) as info:
-        split_url(url)
+        server_url(url)
     assert info.value.value == url
 
 
