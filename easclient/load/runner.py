@@ -223,8 +223,19 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
         if opts.host:
             url = opts.host.rstrip("/")
             users_csv = opts.users_csv
-            read_accounts(users_csv)  # a bad file fails here, with its line, before locust
+            accounts = read_accounts(users_csv)  # a bad file fails here, before locust
             scale = opts.heartbeat_scale or 1.0
+            rate = (
+                opts.delivery_rate
+                if opts.delivery_rate is not None
+                else scenario.deliveries_per_device_per_minute
+            )
+            nameless = next((a.user for a in accounts if "@" not in a.user), None)
+            if rate > 0 and nameless and not opts.mail_domain:
+                raise LoadError(
+                    f"deliveries go by SendMail to each user's address, and {nameless!r} is "
+                    "no address: give --mail-domain (or --delivery-rate 0)"
+                )
         else:
             from easclient.mock import PERSONALITIES, spawn
 

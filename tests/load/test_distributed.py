@@ -106,3 +106,33 @@ def test_master_and_two_workers_aggregate(tmp_path):
     # Devices got distinct accounts across the two workers (worker index + k x workers).
     assert sorted(len(v) for v in devices.values()) == [1] * 6
     assert (tmp_path / "locust_stats.csv").read_text().count("EAS,Sync") == 1
+
+
+def test_against_a_server_by_url_with_a_users_csv(tmp_path):
+    """The way to load a real server: --host, a users CSV, deliveries by SendMail."""
+    from .harness import Run
+
+    server = spawn(["--user-count", "3", "--heartbeat-min", "1", "--messages-per-folder", "3"])
+    try:
+        users = tmp_path / "fleet.csv"
+        accounts = [Account(u.name, u.password) for u in server.handle.users]
+        write_accounts(users, accounts)
+        out = tmp_path / "out"
+        args = [sys.executable, "-m", "easclient.cli", "load", "--host", server.handle.url]
+        args += ["--users-csv", str(users), "--scenario", "direct-push", "--devices", "3"]
+        args += ["--spawn-rate", "3", "--duration", "10", "--out", str(out)]
+        args += ["--heartbeat-scale", "0.008", "--delivery-rate", "60"]
+        # Users named without a domain: SendMail needs their addresses.
+        refused = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and "--mail-domain" in refused.stderr
+        r = subprocess.run(
+            [*args, "--mail-domain", "example.test"], capture_output=True, text=True, timeout=120
+        )
+    finally:
+        server.stop()
+    run = Run("by-url", r.returncode, r.stdout, r.stderr, out, 3)
+    run.assert_clean()
+    s = run.summary
+    assert s["devices_ready"] == 3 and s["errors"] == {}
+    assert s["deliveries"] >= 3 and s["push_latency_ms"]["count"] >= s["deliveries"] - 2
+    assert "mock" not in s  # a server by URL: nothing read from a control API
