@@ -21,6 +21,7 @@ from easclient.mock import (
     MockConfigError,
     MockServer,
     generate_users,
+    parse_quirks,
     parse_users,
 )
 from easclient.mock.config import DEFAULT_VERSIONS
@@ -41,6 +42,14 @@ def register(app: typer.Typer) -> None:
         personality: Annotated[
             str, typer.Option("--personality", help="|".join(sorted(PERSONALITIES)))
         ] = "exchange",
+        quirks: Annotated[
+            str | None,
+            typer.Option(
+                "--quirks",
+                help="server quirks to show instead of the personality's (comma-separated, "
+                "or 'none')",
+            ),
+        ] = None,
         heartbeat_min: Annotated[
             int | None, typer.Option("--heartbeat-min", help="Ping minimum, s (0: none)")
         ] = None,
@@ -113,6 +122,7 @@ def register(app: typer.Typer) -> None:
                 tls_names=tuple(n.strip() for n in (tls_names or "").split(",") if n.strip()),
                 tls_dir=str(tls_dir) if tls_dir else None,
                 watch_disconnects=not no_disconnect_watch,
+                quirks=None if quirks is None else tuple(parse_quirks(quirks)),
             )
             server = MockServer(config)
             server.prepare()
@@ -122,6 +132,7 @@ def register(app: typer.Typer) -> None:
         def ready(handle) -> None:
             info = handle.info()
             info["personality"] = personality
+            info["quirks"] = sorted(q.value for q in config.effective_personality().quirks)
             sys.stdout.write(json.dumps(info) + "\n")
             sys.stdout.flush()
 

@@ -13,8 +13,10 @@ from .config import (
     MockConfig,
     MockConfigError,
     Personality,
+    Quirk,
     User,
     generate_users,
+    parse_quirks,
     parse_users,
 )
 from .control import ControlClient, ControlError
@@ -31,10 +33,12 @@ __all__ = [
     "MockConfigError",
     "MockServer",
     "Personality",
+    "Quirk",
     "ServerHandle",
     "SubprocessServer",
     "User",
     "generate_users",
+    "parse_quirks",
     "parse_users",
     "spawn",
 ]

@@ -17,6 +17,7 @@ import secrets
 import socket
 import struct
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -32,10 +33,12 @@ from easclient.protocol import (
     parse_request,
 )
 from easclient.protocol.options import options_headers
+from easclient.protocol.query import is_base64_form
 from easclient.protocol.status import CommonStatus
 from easclient.protocol.versions import version_at_least
 
 from . import cmd_account, cmd_items, cmd_push, cmd_sync
+from .config import Quirk
 from .context import Answer, Context, StatusAnswer, status_element
 from .faults import Fault, corrupt_wbxml
 from .state import MockState
@@ -133,6 +136,9 @@ class EasEndpoint:
         user = self._authenticate(headers)
         if user is None:
             self.state.stats.requests["unauthenticated"] += 1
+            if "Authorization" not in headers and self._quirk(Quirk.NO_CREDENTIALS_403):
+                await self._send(send, 403)  # SOGo: no challenge, so no client offers a login
+                return
             await self._unauthorized(send)
             return
         if method == "OPTIONS":
@@ -154,6 +160,10 @@ class EasEndpoint:
             request = parse_request("POST", target, headers, body)
         except (QueryError, EasError) as e:
             self.state.stats.bad_requests += 1
+            if self._quirk(Quirk.MISSING_DEVICEID_500) and _lacks_device_id(qs):
+                log.info("500 for a query without DeviceId (quirk): %s", e)
+                await self._send(send, 500)
+                return
             log.info("400 for an unreadable query: %s", e)
             await self._send(send, 400)
             return
@@ -187,13 +197,27 @@ class EasEndpoint:
         answer = await self._answer(request, user, receive)
         await self._deliver(scope, send, answer, main)
 
+    def _quirk(self, quirk: Quirk) -> bool:
+        return quirk in self.state.personality.quirks
+
+    def _advertised(self) -> list[str]:
+        """The versions named in MS-ASProtocolVersions (all served ones, unless a quirk hides
+        16.x)."""
+        versions = list(self.state.config.versions)
+        if self._quirk(Quirk.UNADVERTISED_16):
+            versions = [v for v in versions if not v.startswith("16.")] or versions
+        return versions
+
     def _versions(self) -> str:
-        return ",".join(self.state.config.versions)
+        return ",".join(self._advertised())
 
     def _options_headers(self) -> dict[str, str]:
+        commands = list(self.handlers)
+        if self._quirk(Quirk.NO_POLICY):
+            commands.remove("Provision")  # SOGo answers it, but does not list it
         h = options_headers(
-            self.state.config.versions,
-            list(self.handlers),
+            self._advertised(),
+            commands,
             self.state.personality.server_version,
         )
         h.pop("MS-Server-ActiveSync", None)  # _base_headers adds it
@@ -249,7 +273,7 @@ class EasEndpoint:
     def _provisioning_gate(self, cmd, version, device, policy_key) -> Answer | None:
         """449 (or Status 140/142/144 when configured) for a device that must provision."""
         config = self.state.config
-        if cmd == "Provision" or not config.require_provisioning:
+        if cmd == "Provision" or not config.require_provisioning or self._quirk(Quirk.NO_POLICY):
             return None
         use_status = config.provision_status_codes and version_at_least(version, "14.0")
         if device.remote_wipe or device.account_only_wipe:
@@ -274,8 +298,9 @@ class EasEndpoint:
             if fault.status == 451:
                 headers["X-MS-Location"] = fault.location or (self.state.url + ACTIVESYNC_PATH)
             if fault.status == 503:
+                default = 300 if self._quirk(Quirk.RETRY_AFTER_300) else 30
                 headers["Retry-After"] = str(
-                    fault.retry_after if fault.retry_after is not None else 30
+                    fault.retry_after if fault.retry_after is not None else default
                 )
                 headers["X-MS-ASThrottle"] = fault.throttle_reason or "CommandFrequency"
             elif fault.retry_after is not None:
@@ -346,6 +371,13 @@ class EasEndpoint:
             await send({"type": "http.response.body", "body": piece, "more_body": not last})
             if not last:
                 await asyncio.sleep(fault.seconds)
+
+
+def _lacks_device_id(qs: str) -> bool:
+    """Whether a plain query has no DeviceId (a base64 query always carries one)."""
+    if not qs or is_base64_form(qs):
+        return False
+    return "DeviceId" not in {k for k, _ in parse_qsl(qs, keep_blank_values=True)}
 
 
 async def _read_body(receive) -> bytes | None:

@@ -24,6 +24,7 @@ from easclient.protocol.status import (
 )
 from easclient.protocol.versions import version_at_least
 
+from .config import Quirk
 from .context import Answer, Context, StatusAnswer
 
 #: The policy the mock hands out (MS-ASPROV 2.2.2.27 EASProvisionDoc): lenient, like a
@@ -82,6 +83,18 @@ async def handle_provision(ctx: Context) -> Answer:
                 ProvisionStatus.Success,
                 remote_wipe=device.remote_wipe,
                 account_only_remote_wipe=device.account_only_wipe and not device.remote_wipe,
+                device_information_status=info_status,
+            ),
+        )
+    if Quirk.NO_POLICY in ctx.state.personality.quirks:
+        # SOGo: "no policy for this client" (MS-ASPROV 2.2.2.54.1 Status 2) and no PolicyKey,
+        # on the first request and on an acknowledgement alike.
+        return _provision_answer(
+            ctx,
+            ProvisionResponse(
+                ProvisionStatus.Success,
+                request.policy_type or policy_type_for(version),
+                PolicyStatus.NoPolicy,
                 device_information_status=info_status,
             ),
         )
@@ -170,4 +183,10 @@ async def handle_settings(ctx: Context) -> Answer:
             ),
         )
     response = SettingsResponse(SettingsStatus.Success, info_status, user_info)
-    return Answer(element=response.to_element(ctx.version))
+    element = response.to_element(ctx.version)
+    if user_info is not None and Quirk.SETTINGS_USERINFO_NO_STATUS in ctx.state.personality.quirks:
+        # SOGo leaves out the Status MS-ASCMD 2.2.3.177.15 puts first in UserInformation.
+        info = element.find("Settings:UserInformation")
+        if info is not None:
+            info.children = [c for c in info.children if c.tag != "Settings:Status"]
+    return Answer(element=element)

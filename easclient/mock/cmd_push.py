@@ -5,6 +5,7 @@ from __future__ import annotations
 from easclient.protocol.ping import PingRequest, PingResponse
 from easclient.protocol.status import PingStatus
 
+from .config import Quirk
 from .context import Answer, Context
 from .waiting import wait_for_changes
 
@@ -33,6 +34,9 @@ async def handle_ping(ctx: Context) -> Answer:
                 device.ping_heartbeat = request.heartbeat_interval
                 if requested:
                     device.ping_folders = requested
+            if Quirk.PING_STATUS5_HELD in personality.quirks and bound == personality.heartbeat_max:
+                # SOGo: it waits out its maximum before saying the heartbeat was too long.
+                await wait_for_changes(ctx, (), bound, lambda: False)
             return _answer(
                 ctx, PingResponse(PingStatus.InvalidHeartbeatInterval, heartbeat_interval=bound)
             )
@@ -58,8 +62,14 @@ async def handle_ping(ctx: Context) -> Answer:
     device.ping_heartbeat = heartbeat
     device.ping_folders = tuple(folder_ids)
 
+    unconfirmed = Quirk.PING_UNCONFIRMED_SYNCKEY in personality.quirks
+
     def changed() -> list[str]:
-        return [f.server_id for f in folders if device.folder_has_changes(box, f)]
+        return [
+            f.server_id
+            for f in folders
+            if device.folder_has_changes(box, f, unconfirmed=unconfirmed)
+        ]
 
     found = changed()
     if not found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import formataddr
 
 from easclient.protocol.email import Email
@@ -27,11 +28,16 @@ from easclient.protocol.sync import (
     SyncResponse,
 )
 
+from .config import Quirk
 from .context import Answer, Context
 from .mailbox import BASE_TIME, Message
 from .render import change_for, email_for
 from .syncstate import CollectionState
 from .waiting import wait_for_changes
+
+#: What the mock's SyncKeys look like ("0", or "<counter>.<hex generation>"): anything else is
+#: "malformed" to the MALFORMED_SYNCKEY_501 quirk.
+_WELL_FORMED_KEY = re.compile(r"\d+(\.[0-9a-f]+)?")
 
 DEFAULT_WINDOW = 100
 MAX_WINDOW = 512  # Exchange's upper bound for WindowSize (MS-ASCMD 2.2.3.199)
@@ -112,6 +118,10 @@ def sync_collection(
     if folder is None:
         # An unknown CollectionId: the hierarchy changed under the client (MS-ASCMD 2.2.3.177.17).
         return SyncCollectionResponse(cid, SyncStatus.FolderHierarchyChanged, coll.sync_key)
+    quirks = ctx.state.personality.quirks
+    if Quirk.SYNC_NEEDS_FOLDERSYNC in quirks and device.hierarchy_key is None:
+        # SOGo: a device that has not run FolderSync gets "hierarchy changed" (Status 12).
+        return SyncCollectionResponse(cid, SyncStatus.FolderHierarchyChanged, coll.sync_key)
     state = device.collections.get(cid)
     if coll.sync_key == INITIAL_SYNC_KEY:
         state = device.collections[cid] = CollectionState()
@@ -125,7 +135,14 @@ def sync_collection(
         # The client did not get our last answer and asks again: answer the same.
         return state.last_answer  # type: ignore[return-value]
     if coll.sync_key != state.sync_key:
+        if Quirk.UNKNOWN_SYNCKEY_STATUS1 in quirks:
+            # SOGo: a key it never issued is taken at its word: Status 1 and nothing, the same
+            # key back, so a device that lost its key silently stops getting mail.
+            return SyncCollectionResponse(
+                cid, SyncStatus.Success, coll.sync_key, class_=folder.class_
+            )
         return SyncCollectionResponse(cid, SyncStatus.InvalidSyncKey, INITIAL_SYNC_KEY)
+    state.confirmed_modseq = state.issued_modseq  # the device has the last answer
     if coll.options:
         state.options = coll.options[0]
     if coll.window_size:
@@ -158,6 +175,7 @@ def sync_collection(
                 state.known[item.server_id] = item.modseq
         state.synced_modseq = -1 if more else folder.modseq
     new_key = state.advance()
+    state.issued_modseq = state.synced_modseq
     answer = SyncCollectionResponse(
         cid,
         SyncStatus.Success,
@@ -192,6 +210,10 @@ async def handle_sync(ctx: Context) -> Answer:
         status = SyncStatus.IncompleteRequest
         return Answer(element=SyncResponse(status=status).to_element(ctx.version))
     ctx.device.last_sync_request = request
+    if Quirk.MALFORMED_SYNCKEY_501 in ctx.state.personality.quirks and any(
+        not _WELL_FORMED_KEY.fullmatch(c.sync_key or "") for c in request.collections
+    ):
+        return Answer(status_code=501)  # SOGo: a SyncKey it cannot parse
     hold = None
     if parsed.wait is not None:
         if not 1 <= parsed.wait <= 59:  # minutes (MS-ASCMD 2.2.3.195)

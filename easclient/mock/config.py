@@ -7,7 +7,9 @@ from EAS-FACTS §6/§9); every bound can be overridden so tests can use heartbea
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from easclient.errors import EasError
 
@@ -16,15 +18,65 @@ class MockConfigError(EasError):
     """A mock-server setting that cannot be used (the message names the value)."""
 
 
+class Quirk(StrEnum):
+    """A documented departure of a real server from MS-ASCMD / MS-ASHTTP, reproduced on request.
+
+    Each personality switches on the quirks of its server (``Personality.quirks``); a config can
+    choose others (``MockConfig.quirks``). The ``exchange`` personality has none.
+    """
+
+    #: SOGo: Provision answers Policy Status 2 (no policy) without a PolicyKey, never asks for
+    #: provisioning (no 449) and leaves Provision out of MS-ASProtocolCommands.
+    NO_POLICY = "no-policy"
+    #: SOGo: a Ping above the maximum is held for the whole maximum, then answered Status 5.
+    PING_STATUS5_HELD = "ping-status5-held"
+    #: SOGo: the folder counts as changed for Ping until the client has sent back the SyncKey
+    #: of its last Sync (a Status 2 whose Sync brings nothing).
+    PING_UNCONFIRMED_SYNCKEY = "ping-unconfirmed-synckey"
+    #: SOGo: a well-formed SyncKey it never issued, on a synced folder: Status 1, no changes.
+    UNKNOWN_SYNCKEY_STATUS1 = "unknown-synckey-status1"
+    #: SOGo: a SyncKey it cannot parse: HTTP 501.
+    MALFORMED_SYNCKEY_501 = "malformed-synckey-501"
+    #: SOGo: Sync Status 12 for a device that has not run FolderSync yet.
+    SYNC_NEEDS_FOLDERSYNC = "sync-needs-foldersync"
+    #: SOGo: no Authorization header: 403 without WWW-Authenticate (a wrong password is 401).
+    NO_CREDENTIALS_403 = "no-credentials-403"
+    #: SOGo: no DeviceId in the query: HTTP 500.
+    MISSING_DEVICEID_500 = "missing-deviceid-500"
+    #: SOGo: 16.0 and 16.1 are left out of MS-ASProtocolVersions but served all the same.
+    UNADVERTISED_16 = "unadvertised-16"
+    #: SOGo: Settings UserInformation without its Status element.
+    SETTINGS_USERINFO_NO_STATUS = "settings-userinfo-no-status"
+    #: Z-Push: an out-of-range heartbeat is cached all the same, and an empty Ping whose cached
+    #: heartbeat is out of range gets Status 3 (request/ping.php).
+    EMPTY_PING_STATUS3 = "empty-ping-status3"
+    #: Z-Push: a 503 says Retry-After 300 (RETRY_AFTER_DELAY in config.php) unless told otherwise.
+    RETRY_AFTER_300 = "retry-after-300"
+
+
+SOGO_QUIRKS = frozenset(
+    {
+        Quirk.NO_POLICY,
+        Quirk.PING_STATUS5_HELD,
+        Quirk.PING_UNCONFIRMED_SYNCKEY,
+        Quirk.UNKNOWN_SYNCKEY_STATUS1,
+        Quirk.MALFORMED_SYNCKEY_501,
+        Quirk.SYNC_NEEDS_FOLDERSYNC,
+        Quirk.NO_CREDENTIALS_403,
+        Quirk.MISSING_DEVICEID_500,
+        Quirk.UNADVERTISED_16,
+        Quirk.SETTINGS_USERINFO_NO_STATUS,
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Personality:
-    """How one server family bounds and caches Ping (MS-ASCMD 2.2.1.13; EAS-FACTS §9).
+    """How one server family bounds and caches Ping (MS-ASCMD 2.2.1.13; EAS-FACTS §9), and
+    which of its documented quirks (:class:`Quirk`) it shows.
 
     ``heartbeat_min`` / ``heartbeat_max`` are the bounds (``None``: unbounded on that side);
     an out-of-range HeartbeatInterval gets Ping Status 5 carrying the violated bound.
-    ``empty_ping_out_of_range_status3``: Z-Push caches the heartbeat even when it is out of range
-    and answers an *empty* Ping whose cached heartbeat is out of range with Status 3.
-    ``cache_out_of_range``: whether an out-of-range heartbeat is still cached (Z-Push does).
     """
 
     name: str
@@ -32,8 +84,18 @@ class Personality:
     heartbeat_min: int | None
     heartbeat_max: int | None
     max_folders: int = 300
-    empty_ping_out_of_range_status3: bool = False
-    cache_out_of_range: bool = False
+    quirks: frozenset[Quirk] = frozenset()
+
+    def has(self, quirk: Quirk) -> bool:
+        return quirk in self.quirks
+
+    @property
+    def empty_ping_out_of_range_status3(self) -> bool:
+        return Quirk.EMPTY_PING_STATUS3 in self.quirks
+
+    @property
+    def cache_out_of_range(self) -> bool:
+        return Quirk.EMPTY_PING_STATUS3 in self.quirks
 
     def check_heartbeat(self, seconds: int) -> int | None:
         """The bound ``seconds`` violates (to send back with Status 5), or None when in range."""
@@ -45,19 +107,19 @@ class Personality:
 
 
 PERSONALITIES: dict[str, Personality] = {
-    # Exchange 2007/2010 defaults (event 1009 text): 60..3540 s.
+    # Exchange 2007/2010 defaults (event 1009 text): 60..3540 s. Follows the spec: no quirks.
     "exchange": Personality("exchange", "14.3", 60, 3540),
-    # SOGo answers Pings for at most 10 s unless SOGoMaximumPingInterval is raised.
-    "sogo": Personality("sogo", "5.0", 1, 10),
+    # SOGo answers Pings for at most 10 s unless SOGoMaximumPingInterval is raised; its other
+    # departures are the ones the interop tests pin against SOGo 5.8 (tests/interop).
+    "sogo": Personality("sogo", "14.1", 1, 10, quirks=SOGO_QUIRKS),
     # Z-Push / grommunio: no bounds unless configured; empty Ping with out-of-range cached
-    # heartbeat answers Status 3 (Z-Push request/ping.php).
+    # heartbeat answers Status 3 (Z-Push request/ping.php); Retry-After 300 s (config.php).
     "zpush": Personality(
         "zpush",
         "2.7",
         None,
         None,
-        empty_ping_out_of_range_status3=True,
-        cache_out_of_range=True,
+        quirks=frozenset({Quirk.EMPTY_PING_STATUS3, Quirk.RETRY_AFTER_300}),
     ),
     # Horde ActiveSync (Mock.php defaults): 60..2700 s.
     "horde": Personality("horde", "2.40", 60, 2700),
@@ -66,6 +128,17 @@ PERSONALITIES: dict[str, Personality] = {
 #: Versions a server offers in MS-ASProtocolVersions by default.
 DEFAULT_VERSIONS: tuple[str, ...] = ("2.5", "12.0", "12.1", "14.0", "14.1", "16.0", "16.1")
 _KNOWN_VERSIONS = frozenset(DEFAULT_VERSIONS)
+
+
+def parse_quirks(spec: str | Iterable[str]) -> list[str]:
+    """Quirk names from ``"no-policy,ping-status5-held"`` or a list (``"none"``: no quirks)."""
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    names = [i.strip() for i in items if i.strip() and i.strip().lower() != "none"]
+    known = {q.value for q in Quirk}
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise MockConfigError(f"unknown quirk(s) {bad}; choose from {', '.join(sorted(known))}")
+    return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +221,9 @@ class MockConfig:
     #: A parked Ping also listens for the client going away (costs one task per Ping).
     watch_disconnects: bool = True
     log_requests: bool = False
+    #: Quirk names (:class:`Quirk` values) to show instead of the personality's own; None: the
+    #: personality's, ``()``: none (the personality's bounds on a spec-following server).
+    quirks: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.personality not in PERSONALITIES:
@@ -166,6 +242,8 @@ class MockConfig:
             raise MockConfigError(f"port out of range: {self.port}")
         if not self.control_token:
             object.__setattr__(self, "control_token", secrets.token_urlsafe(18))
+        if self.quirks is not None:
+            object.__setattr__(self, "quirks", tuple(parse_quirks(self.quirks)))
 
     def effective_personality(self) -> Personality:
         """The personality with this config's heartbeat overrides applied."""
@@ -176,6 +254,8 @@ class MockConfig:
         if self.heartbeat_max is not None:
             changes["heartbeat_max"] = self.heartbeat_max if self.heartbeat_max > 0 else None
         p = replace(p, **changes)
+        if self.quirks is not None:
+            p = replace(p, quirks=frozenset(Quirk(q) for q in self.quirks))
         if p.heartbeat_min and p.heartbeat_max and p.heartbeat_min > p.heartbeat_max:
             raise MockConfigError(
                 f"heartbeat minimum {p.heartbeat_min} is above maximum {p.heartbeat_max}"

@@ -47,6 +47,10 @@ class CollectionState:
     #: Options the client sent last (MS-ASCMD: a Sync may omit unchanged Options).
     options: object = None
     window_size: int | None = None
+    #: Folder change counter as of the current key's answer (-1: more was pending), and as of
+    #: the last key the device sent back (for the PING_UNCONFIRMED_SYNCKEY quirk).
+    issued_modseq: int = -1
+    confirmed_modseq: int = -1
 
     @property
     def sync_key(self) -> str:
@@ -109,10 +113,17 @@ class DeviceState:
         self.hierarchy_counter = 1
         return self.hierarchy_key  # type: ignore[return-value]
 
-    def folder_has_changes(self, box: Mailbox, folder: Folder) -> bool:
-        """Whether a Ping on ``folder`` should report it (Status 2) for this device."""
+    def folder_has_changes(
+        self, box: Mailbox, folder: Folder, *, unconfirmed: bool = False
+    ) -> bool:
+        """Whether a Ping on ``folder`` should report it (Status 2) for this device.
+
+        ``unconfirmed``: also while the device has not sent back the key of its last Sync
+        (SOGo records a SyncKey only when the client uses it)."""
         state = self.collections.get(folder.server_id)
         if state is not None:
+            if unconfirmed and state.confirmed_modseq != folder.modseq:
+                return True
             return state.has_changes(box, folder)
         base = self.ping_baseline.setdefault(folder.server_id, folder.modseq)
         return folder.modseq != base

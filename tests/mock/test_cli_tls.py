@@ -25,6 +25,10 @@ def test_cli_prints_json_and_stops_cleanly(sig):
         assert info["url"].startswith("http://127.0.0.1:")
         assert len(info["users"]) == 3 and info["users"][0]["name"] == "user0001"
         user = server.handle.users[1]
+        opts = httpx.options(info["url"] + PATH, auth=(user.name, user.password))
+        # The sogo personality's quirks: Provision unlisted, and versions up to 14.1 advertised.
+        assert "Provision" not in opts.headers["ms-asprotocolcommands"]
+        assert opts.headers["ms-asprotocolversions"].endswith(",14.1")
         dev = RawDevice(server.handle.url, user.name, user.password)
         dev.provision()
         assert dev.folder_sync().status == 1

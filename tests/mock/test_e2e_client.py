@@ -88,12 +88,15 @@ def test_faults_answered_by_the_client(eas_mock_server, make_client):
     assert stats["requests"]["Provision"] >= 4  # re-provisioned after the 449
 
 
-@pytest.mark.eas_mock(personality="sogo", heartbeat_min=None)
+@pytest.mark.eas_mock(personality="sogo", heartbeat_min=None, heartbeat_max=3)
 def test_sogo_status_5_is_adopted(eas_mock_server, make_client):
+    """With SOGo's quirks: no policy to provision, and Status 5 only after the maximum."""
     client = make_client(eas_mock_server)
     client.sync_all_mail()
+    assert client.state.policy_key is None
     report = client.ping(heartbeat=60)
-    assert report.outcome is PingOutcome.ADJUSTED and report.server_heartbeat == 10
+    assert report.outcome is PingOutcome.ADJUSTED and report.server_heartbeat == 3
+    assert report.seconds >= 2.5  # held for the maximum, as SOGo does
 
 
 @pytest.mark.parametrize(
@@ -107,6 +110,9 @@ def test_sogo_status_5_is_adopted(eas_mock_server, make_client):
 def test_connection_faults_classified_by_the_client(eas_mock_server, make_client, action, outcome):
     client = make_client(eas_mock_server)
     client.sync_all_mail()
+    # Held a moment first: the client resends a Ping whose reused connection failed at once
+    # (the stale keep-alive race), but one lost after being held is the path's answer.
+    eas_mock_server.control.add_fault(action="delay", command="Ping", seconds=0.8, count=1)
     eas_mock_server.control.add_fault(action=action, command="Ping", keep=3, count=1)
     eas_mock_server.control.deliver("alice", 1)  # so an unfaulted Ping would answer at once
     assert client.ping(heartbeat=5).outcome is outcome
