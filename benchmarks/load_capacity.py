@@ -163,6 +163,8 @@ def locust_cmd(kind: str, url: str, users_csv: Path, n: int, rate: float, out: P
         "--eas-users-csv",
         str(users_csv),
         "--eas-resume",
+        "--eas-delivery-rate",
+        "0",
         "--eas-summary",
         str(out / "summary.json"),
     ]

@@ -28,6 +28,7 @@ from easclient.client import NetworkError, PingOutcome
 from easclient.client.transport import keepalive_socket_options
 from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
+from easclient.protocol.http import endpoint_path
 
 _RECV = 16384
 
@@ -139,7 +140,11 @@ class GeventTransport:
 
     # -- one exchange -----------------------------------------------------------------------
     def _head(self, request: EasRequest) -> bytes:
-        lines = [f"{request.method} {request.target} HTTP/1.1", f"Host: {self._host_header}"]
+        # A server URL with a path (SOGo: /SOGo/Microsoft-Server-ActiveSync) names the endpoint.
+        path = endpoint_path(self.base_url, request.path)
+        qs = request.query_string
+        target = f"{path}?{qs}" if qs else path
+        lines = [f"{request.method} {target} HTTP/1.1", f"Host: {self._host_header}"]
         for name, value in request.headers.items():
             lines.append(f"{name}: {value}")
         if self._auth_header:

@@ -118,7 +118,9 @@ def test_against_a_server_by_url_with_a_users_csv(tmp_path):
         accounts = [Account(u.name, u.password) for u in server.handle.users]
         write_accounts(users, accounts)
         out = tmp_path / "out"
-        args = [sys.executable, "-m", "easclient.cli", "load", "--host", server.handle.url]
+        # The endpoint named in the URL, as for servers that publish it elsewhere (SOGo).
+        host = server.handle.url + "/Microsoft-Server-ActiveSync"
+        args = [sys.executable, "-m", "easclient.cli", "load", "--host", host]
         args += ["--users-csv", str(users), "--scenario", "direct-push", "--devices", "3"]
         args += ["--spawn-rate", "3", "--duration", "10", "--out", str(out)]
         args += ["--heartbeat-scale", "0.008", "--delivery-rate", "60"]
