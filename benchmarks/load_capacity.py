@@ -12,11 +12,12 @@ Provision/FolderSync/Sync work.
     python benchmarks/load_capacity.py            # quick: 2,000 devices, about a minute
     python benchmarks/load_capacity.py --full     # 18,000 devices per worker (a few minutes)
 
-Measured here (full run, 2 shared cores, 2026-11-29), EAS devices vs bare FastHttpUser:
-18,000 vs 18,000 parked per worker (no errors); 17.1 vs 31.0 KiB RSS per parked device;
-ramp 1,982 vs 1,584 devices/s; Sync round trips 4,493 vs 4,488/s wall and 5,829 vs 6,453 per
-CPU-second (0.90x). Earlier full runs on a busier machine gave 0.67-0.88x per CPU-second; the
-client's protocol work (build, encode, decode, parse a Sync) is ~83 us of each round trip.
+Measured here (full runs, 2 shared cores, 2026-11-29), EAS devices vs bare FastHttpUser:
+18,000 vs 18,000 parked per worker, no errors; 17.1 vs 30.9 KiB RSS per parked device; ramp
+1,943 vs 1,936 devices/s; Sync round trips 4,400 vs 4,562/s wall and 5,886 vs 6,370 per
+CPU-second (0.92x; 0.90x in the run before). Runs while other work loaded the machine gave
+0.67-0.88x per CPU-second. The client's own protocol work (build, encode, decode, parse a Sync)
+is ~83 us of each round trip.
 
 How each figure is taken:
 - parked: the mock's own count of parked Pings (GET /_mock/stats), polled every 0.2 s;
