@@ -130,7 +130,44 @@ def default_state_path(user: str, host: str, device_id: str) -> Path:
     return Path(base) / "easclient" / f"{_safe(user)}@{_safe(host)}-{_safe(device_id)}.sqlite3"
 
 
-class DeviceState:
+class MetaValues:
+    """The device-level values kept as meta strings, over ``get_meta``/``set_meta``.
+
+    Shared by :class:`DeviceState` and the load generator's in-memory state, so that both store
+    and read them the same way (a policy key as its decimal string, no folder SyncKey as "0").
+    """
+
+    __slots__ = ()
+
+    def get_meta(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        raise NotImplementedError
+
+    @property
+    def protocol_version(self) -> str | None:
+        return self.get_meta("protocol_version")
+
+    @protocol_version.setter
+    def protocol_version(self, value: str | None) -> None:
+        self.set_meta("protocol_version", value)
+
+    @property
+    def policy_key(self) -> int | None:
+        value = self.get_meta("policy_key")
+        return None if value is None else int(value)
+
+    @policy_key.setter
+    def policy_key(self, value: int | None) -> None:
+        self.set_meta("policy_key", None if value is None else str(value))
+
+    @property
+    def folder_sync_key(self) -> str:
+        return self.get_meta("folder_sync_key") or "0"
+
+
+class DeviceState(MetaValues):
     """The state file. Reads are plain queries; every write is one ``BEGIN IMMEDIATE``
     transaction."""
 
@@ -194,28 +231,7 @@ class DeviceState:
         with self._write() as db:
             _set_meta(db, key, value)
 
-    # -- device-level values ----------------------------------------------------------------
-    @property
-    def protocol_version(self) -> str | None:
-        return self.get_meta("protocol_version")
-
-    @protocol_version.setter
-    def protocol_version(self, value: str | None) -> None:
-        self.set_meta("protocol_version", value)
-
-    @property
-    def policy_key(self) -> int | None:
-        value = self.get_meta("policy_key")
-        return None if value is None else int(value)
-
-    @policy_key.setter
-    def policy_key(self, value: int | None) -> None:
-        self.set_meta("policy_key", None if value is None else str(value))
-
-    @property
-    def folder_sync_key(self) -> str:
-        return self.get_meta("folder_sync_key") or "0"
-
+    # -- device-level values (protocol_version, policy_key, folder_sync_key: MetaValues) ------
     def record_event(self, kind: str, detail: str | None = None) -> None:
         """Keep a note of something the user must know (a remote wipe request, a policy)."""
         with self._write() as db:

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from easclient.client.state import ApplyResult, Folder, ItemUpdate, StateError, StoredItem
+from easclient.client.state import (
+    ApplyResult,
+    Folder,
+    ItemUpdate,
+    MetaValues,
+    StateError,
+    StoredItem,
+)
 
 
-class MemoryState:
+class MemoryState(MetaValues):
     """In-memory stand-in for :class:`~easclient.client.DeviceState` (same method names)."""
 
     __slots__ = (
@@ -47,27 +54,6 @@ class MemoryState:
             self._meta.pop(key, None)
         else:
             self._meta[key] = value
-
-    @property
-    def protocol_version(self) -> str | None:
-        return self._meta.get("protocol_version")
-
-    @protocol_version.setter
-    def protocol_version(self, value: str | None) -> None:
-        self.set_meta("protocol_version", value)
-
-    @property
-    def policy_key(self) -> int | None:
-        value = self._meta.get("policy_key")
-        return None if value is None else int(value)
-
-    @policy_key.setter
-    def policy_key(self, value: int | None) -> None:
-        self.set_meta("policy_key", None if value is None else str(value))
-
-    @property
-    def folder_sync_key(self) -> str:
-        return self._meta.get("folder_sync_key", "0")
 
     def record_event(self, kind: str, detail: str | None = None) -> None:
         # Only counted: a fleet's events go to the load statistics, not to each device.
