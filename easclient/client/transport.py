@@ -254,14 +254,8 @@ class HttpxTransport:
             )
             trace = _Trace()
             try:
-                r = self._client.request(
-                    request.method,
-                    url,
-                    headers=dict(headers),
-                    content=request.body,
-                    timeout=timeout,
-                    extensions={"trace": trace},
-                )
+                whole = timeout.read if read_timeout is not None else None
+                r, body = self._exchange(request, url, headers, timeout, trace, whole=whole)
             except httpx.TransportError as exc:
                 outcome = classify_ping_exception(exc)
                 err = NetworkError(_describe(exc, outcome, url), outcome=outcome, url=url)
@@ -286,12 +280,47 @@ class HttpxTransport:
                     self.retry_log.append(f"{cmd}: {err}; resent on a new connection")
                     continue
                 raise err from exc
-            response = EasResponse(r.status_code, Headers(dict(r.headers)), r.content)
+            response = EasResponse(r.status_code, Headers(dict(r.headers)), body)
             if self.capture is not None:
                 self.capture.record(
                     sent, response, url=url, elapsed=self._clock() - attempt_started
                 )
             return response
+
+    def _exchange(
+        self,
+        request: EasRequest,
+        url: str,
+        headers: Headers,
+        timeout: httpx.Timeout,
+        trace: _Trace,
+        *,
+        whole: float | None,
+    ) -> tuple[httpx.Response, bytes]:
+        """One attempt: the response and its whole body.
+
+        httpx's read timeout bounds each read, not the answer: a server or proxy that trickles the
+        body a byte at a time would hold the caller for as long as it likes. When the caller gave
+        this request its own budget (a Ping: heartbeat + margin), the body must be complete within
+        it, or the attempt ends as a read timeout (a Ping outcome of black hole).
+        """
+        started = self._clock()
+        with self._client.stream(
+            request.method,
+            url,
+            headers=dict(headers),
+            content=request.body,
+            timeout=timeout,
+            extensions={"trace": trace},
+        ) as r:
+            chunks = []
+            for chunk in r.iter_bytes():
+                chunks.append(chunk)
+                if whole is not None and self._clock() - started > whole:
+                    raise httpx.ReadTimeout(
+                        f"answer still arriving after the {whole:g} s budget", request=r.request
+                    )
+            return r, b"".join(chunks)
 
     @staticmethod
     def _resend(request: EasRequest, trace: _Trace, outcome: PingOutcome, elapsed: float) -> bool:

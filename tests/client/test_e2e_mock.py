@@ -83,6 +83,24 @@ def test_ping_times_out_with_no_changes(device):
     assert 1.5 <= report.seconds <= 7 and time.monotonic() - started < 8
 
 
+@pytest.mark.eas_mock(heartbeat_min=1)
+def test_a_trickled_ping_answer_ends_at_heartbeat_plus_margin(device, eas_mock_server):
+    # httpx bounds each read, not the answer: a proxy trickling the body a byte every 0.3 s would
+    # hold the device for as long as it liked. The Ping's budget is the whole answer's.
+    client = device(heartbeat=FixedHeartbeat(1))
+    client.ping_margin = 1
+    client.sync_all_mail()
+    eas_mock_server.control.add_fault(
+        action="trickle", command="Ping", chunk=1, seconds=0.3, count=1
+    )
+    started = time.monotonic()
+    report = client.ping()
+    elapsed = time.monotonic() - started
+    assert report.outcome is PingOutcome.BLACKHOLE
+    assert elapsed < 1 + 1 + 0.3 + 0.5  # heartbeat + margin, one more trickled byte, slack
+    assert client.ping().outcome is PingOutcome.NO_CHANGES  # the next Ping is answered whole
+
+
 def test_ping_is_woken_by_new_mail(device, eas_mock_server):
     client = device(heartbeat=FixedHeartbeat(30))
     client.sync_all_mail()
