@@ -27,6 +27,23 @@ from easclient.check import (
 from easclient.cli import fail
 from easclient.client import PROFILES, get_profile
 
+# Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
+PasswordEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password-env",
+        help="Name of an environment variable holding the password (default: "
+        "EAS_PASSWORD, else a prompt).",
+    ),
+]
+CaFileOption = Annotated[
+    Path | None,
+    typer.Option("--ca-file", help="Trust this CA (PEM) instead of the system store."),
+]
+ProfileOption = Annotated[
+    str, typer.Option("--profile", help="Device to act as: " + ", ".join(PROFILES) + ".")
+]
+
 
 def ca_file_option(ca_file: Path | None) -> str | None:
     """``--ca-file``: a readable PEM bundle, or one clear line and exit 2."""
@@ -78,16 +95,8 @@ def check(
         ),
     ] = None,
     user: Annotated[str | None, typer.Option("--user", "-u", help="Account to sign in as.")] = None,
-    password_env: Annotated[
-        str | None,
-        typer.Option(
-            help="Name of an environment variable holding the password (default: "
-            "EAS_PASSWORD, else a prompt)."
-        ),
-    ] = None,
-    ca_file: Annotated[
-        Path | None, typer.Option(help="Trust this CA (PEM) instead of the system store.")
-    ] = None,
+    password_env: PasswordEnvOption = None,
+    ca_file: CaFileOption = None,
     insecure: Annotated[
         bool,
         typer.Option(
@@ -102,10 +111,7 @@ def check(
             "SNI and Host still name HOST."
         ),
     ] = None,
-    profile: Annotated[
-        str,
-        typer.Option(help="Device to act as: " + ", ".join(PROFILES) + "."),
-    ] = "iphone",
+    profile: ProfileOption = "iphone",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML to this file.")] = None,
     ping_heartbeat: Annotated[

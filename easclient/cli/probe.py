@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from easclient.check import CheckOptions, parse_target
 from easclient.cli import fail
-from easclient.cli.check import ca_file_option, password_from
-from easclient.client import PROFILES, get_profile
+from easclient.cli.check import (
+    CaFileOption,
+    PasswordEnvOption,
+    ProfileOption,
+    ca_file_option,
+    password_from,
+)
+from easclient.client import get_profile
 
 
 def heartbeat_probe(
     url: Annotated[str, typer.Argument(help="The server, e.g. https://mail.example.com.")],
     user: Annotated[str, typer.Option("--user", "-u", help="Account to sign in as.")],
-    password_env: Annotated[
-        str | None,
-        typer.Option(
-            help="Name of an environment variable holding the password (default: "
-            "EAS_PASSWORD, else a prompt)."
-        ),
-    ] = None,
-    ca_file: Annotated[
-        Path | None, typer.Option(help="Trust this CA (PEM) instead of the system store.")
-    ] = None,
+    password_env: PasswordEnvOption = None,
+    ca_file: CaFileOption = None,
     insecure: Annotated[
         bool, typer.Option(help="INSECURE: do not verify the server's certificate.")
     ] = False,
@@ -47,10 +44,7 @@ def heartbeat_probe(
     margin: Annotated[
         float, typer.Option(min=0.5, help="Wait beyond the heartbeat before calling it lost.")
     ] = 5.0,
-    profile: Annotated[
-        str,
-        typer.Option(help="Device to act as: " + ", ".join(PROFILES) + "."),
-    ] = "iphone",
+    profile: ProfileOption = "iphone",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Find the longest Ping heartbeat that survives the path: parallel Pings, then bisection."""
