@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +30,7 @@ from easclient.cli._common import (
     VerboseOpt,
     open_client,
 )
-from easclient.client import PingOutcome
+from easclient.client import EasClient, PingOutcome
 from easclient.errors import EasError
 
 #: Ping outcomes after which `eas ping` exits 0 (the server answered as EAS says it should).
@@ -37,6 +39,16 @@ _ANSWERED = {PingOutcome.CHANGES, PingOutcome.NO_CHANGES, PingOutcome.ADJUSTED}
 
 def _emit_json(obj: object) -> None:
     typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def _opened(conn: Connection) -> Iterator[EasClient]:
+    """The device for ``conn``; any error of ours, opening or using it, is one line and exit 2."""
+    try:
+        with open_client(conn) as client:
+            yield client
+    except EasError as exc:
+        raise fail(str(exc)) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -68,15 +80,12 @@ def register(app: typer.Typer) -> None:
             verbose=verbose,
             need_credentials=bool(user or token_env),
         )
-        try:
-            with open_client(conn) as client:
-                result = client.options()
-                try:
-                    chosen: str | None = result.choose_version(client.profile.versions)
-                except EasError:
-                    chosen = None
-        except EasError as exc:
-            raise fail(str(exc)) from None
+        with _opened(conn) as client:
+            result = client.options()
+            try:
+                chosen: str | None = result.choose_version(client.profile.versions)
+            except EasError:
+                chosen = None
         if as_json:
             _emit_json(
                 {
@@ -129,14 +138,11 @@ def register(app: typer.Typer) -> None:
             verbose=verbose,
             tcp_keepalive=tcp_keepalive,
         )
-        try:
-            with open_client(conn) as client:
-                report = client.sync_all_mail()
-                version = client.version
-                state_path = str(client.state.path)
-                did = client.device_id
-        except EasError as exc:
-            raise fail(str(exc)) from None
+        with _opened(conn) as client:
+            report = client.sync_all_mail()
+            version = client.version
+            state_path = str(client.state.path)
+            did = client.device_id
         folders = {
             fid: {
                 "name": f.name,
@@ -225,14 +231,11 @@ def register(app: typer.Typer) -> None:
             verbose=verbose,
             tcp_keepalive=tcp_keepalive,
         )
-        try:
-            with open_client(conn) as client:
-                client.ping_margin = margin
-                if client.state.folder_sync_key == "0":
-                    client.folder_sync()  # provisions on the way if the server asks
-                report = client.ping(heartbeat, folder or None)
-        except EasError as exc:
-            raise fail(str(exc)) from None
+        with _opened(conn) as client:
+            client.ping_margin = margin
+            if client.state.folder_sync_key == "0":
+                client.folder_sync()  # provisions on the way if the server asks
+            report = client.ping(heartbeat, folder or None)
         data = {
             "outcome": report.outcome.value,
             "status": report.status,
