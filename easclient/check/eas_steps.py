@@ -38,8 +38,8 @@ def _device(ctx: CheckContext) -> CheckDevice | None:
     return ctx.facts.get("device")
 
 
-def _blocked(ctx: CheckContext, name: str, title: str) -> Step | None:
-    """A skip when an earlier step left nothing to build on."""
+def _blocked(ctx: CheckContext, name: str, title: str, *, inbox: bool = False) -> Step | None:
+    """A skip when an earlier step left nothing to build on (with ``inbox``: no Inbox found)."""
     if ctx.connect_address is None:
         return Step(name, title, Result.SKIP, "no TCP connection")
     if ctx.target.tls and not ctx.tls_ok:
@@ -55,6 +55,8 @@ def _blocked(ctx: CheckContext, name: str, title: str) -> Step | None:
         reason = ctx.facts.get("eas_blocked", "OPTIONS failed")
         # Without --user the EAS steps were not asked for: not run, but not failed either.
         return Step(name, title, Result.SKIP, reason, required=reason != NO_USER)
+    if inbox and "inbox" not in ctx.facts:
+        return Step(name, title, Result.SKIP, "no Inbox")
     return None
 
 
@@ -340,11 +342,9 @@ def foldersync_step(ctx: CheckContext) -> Step:
 def sync_step(ctx: CheckContext) -> Step:
     """Sync of the Inbox (MS-ASCMD 2.2.1.21): prime, then the first few windows."""
     name, title = "sync", "Sync Inbox"
-    skip = _blocked(ctx, name, title)
+    skip = _blocked(ctx, name, title, inbox=True)
     if skip:
         return skip
-    if "inbox" not in ctx.facts:
-        return Step(name, title, Result.SKIP, "no Inbox")
     device = _device(ctx)
     inbox = ctx.facts["inbox"]
     windows = ctx.options.sync_windows
@@ -442,11 +442,9 @@ def _ping_data(r: PingReport) -> dict[str, object]:
 def ping_step(ctx: CheckContext) -> Step:
     """A short Ping on the Inbox (MS-ASCMD 2.2.1.13), held through the path for its heartbeat."""
     name, title = "ping", "Ping (Direct Push)"
-    skip = _blocked(ctx, name, title)
+    skip = _blocked(ctx, name, title, inbox=True)
     if skip:
         return skip
-    if "inbox" not in ctx.facts:
-        return Step(name, title, Result.SKIP, "no Inbox")
     device = _device(ctx)
     inbox = ctx.facts["inbox"].server_id
     hb = ctx.options.ping_heartbeat
