@@ -125,17 +125,10 @@ def scaled_strategy(name: str, scale: float = 1.0) -> HeartbeatStrategy:
         return make_strategy(name)
     if name == "fixed":
         return FixedHeartbeat(seconds=_s(480, scale))
-    if name == "aosp-ics":
-        d = AospIcsHeartbeat()
-        return AospIcsHeartbeat(
-            start=_s(d.start, scale),
-            minimum=_s(d.minimum, scale),
-            maximum=_s(d.maximum, scale),
-            step=_s(d.step, scale),
-        )
-    if name == "aosp":
-        d = AospHeartbeat()
-        return AospHeartbeat(
+    if name in ("aosp-ics", "aosp"):
+        aosp = AospIcsHeartbeat if name == "aosp-ics" else AospHeartbeat
+        d = aosp()
+        return aosp(
             start=_s(d.start, scale),
             minimum=_s(d.minimum, scale),
             maximum=_s(d.maximum, scale),

@@ -167,14 +167,7 @@ class Aggregate:
             _add_counts(self.heartbeats.setdefault(str(bucket), {}), counts)
         _add_counts(self.reconnect_times, report.get("reconnect_times", {}))
         _add_counts(self.retry_times, report.get("retry_times", {}))
-        for key in (
-            "connects",
-            "reconnects",
-            "devices_started",
-            "devices_ready",
-            "deliveries",
-            "deliveries_failed",
-        ):
+        for key in _COUNT_KEYS:
             self.counts[key] = self.counts.get(key, 0) + int(report.get(key, 0))
         self.recoveries.extend(report.get("recoveries", []))
         self.throttle_waits.extend(report.get("throttle_waits", []))
