@@ -15,12 +15,12 @@ import argparse
 import asyncio
 import base64
 import json
-import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _proc import cpu_seconds, raise_nofile, rss_kib
 
 # Below the 28,232 ephemeral ports of one source address; each run also takes its own block of
 # source addresses, since the previous run's closed connections keep ports in TIME_WAIT.
@@ -29,26 +29,6 @@ HEARTBEAT = 3000  # seconds: the parked requests outlive the measurement
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def raise_nofile() -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime + stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def http_request(method: str, target: str, host: str, headers: dict, body: bytes, auth=None):
@@ -240,7 +220,7 @@ def read_json(proc: subprocess.Popen, timeout: float) -> dict:
 def measure_parked(name: str, pid: int, spec: dict, count_parked, settle: float) -> dict:
     """RSS of ``pid`` before and after spec["n"] parked requests."""
     time.sleep(0.5)
-    before = rss_kb(pid)
+    before = rss_kib(pid)
     started = time.monotonic()
     client = start_client("park", spec)
     opened = read_json(client, 600)
@@ -250,7 +230,7 @@ def measure_parked(name: str, pid: int, spec: dict, count_parked, settle: float)
         time.sleep(0.5)
         parked = count_parked()
     time.sleep(settle)
-    after = rss_kb(pid)
+    after = rss_kib(pid)
     elapsed = time.monotonic() - started
     return {
         "name": name,
