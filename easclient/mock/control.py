@@ -34,6 +34,10 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+class _NotFound(Exception):
+    """A control call names something the mock does not have: answered 404."""
+
+
 def control_routes(state: MockState) -> list[Route]:
     token = state.config.control_token.encode()
 
@@ -47,6 +51,8 @@ def control_routes(state: MockState) -> list[Route]:
                 return _error(401, "control token required (Authorization: Bearer <token>)")
             try:
                 return await fn(request)
+            except _NotFound as e:
+                return _error(404, str(e))
             except FaultError as e:
                 return _error(400, str(e))
             except (ValueError, TypeError, KeyError) as e:
@@ -64,13 +70,18 @@ def control_routes(state: MockState) -> list[Route]:
         except json.JSONDecodeError as e:
             raise ValueError(f"the body is not JSON: {e}") from None
 
-    async def deliver(request: Request):
+    async def user_body(request: Request) -> tuple[dict, Any]:
+        """The JSON object of a per-user call, and the user it names."""
         data = await body(request)
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
         user = state.store.user(str(data.get("user", "")))
         if user is None:
-            return _error(404, f"no such user {data.get('user')!r}")
+            raise _NotFound(f"no such user {data.get('user')!r}")
+        return data, user
+
+    async def deliver(request: Request):
+        data, user = await user_body(request)
         box = state.store.mailbox(user)
         folder_ref = str(data.get("folder", INBOX_ID))
         folder = box.folder(folder_ref) or next(
@@ -118,12 +129,7 @@ def control_routes(state: MockState) -> list[Route]:
         return JSONResponse(state.stats.to_dict())
 
     async def wipe(request: Request):
-        data = await body(request)
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
-        user = state.store.user(str(data.get("user", "")))
-        if user is None:
-            return _error(404, f"no such user {data.get('user')!r}")
+        data, user = await user_body(request)
         device = state.devices.get(user.name, str(data["device_id"]))
         if data.get("account_only"):
             device.account_only_wipe = True
