@@ -5,6 +5,7 @@ one clear line and a non-zero exit."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -45,6 +46,17 @@ def _load() -> None:
         importlib.import_module(f"{__name__}.{name}").register(app)
 
 
+# click's UsageError and ClickException, which the option parser raises: typer re-exports
+# BadParameter (from the click it vendors since 0.2x, from click before), so find them among its
+# bases instead of importing either click.
+_UsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one line on stderr and return the Exit to raise."""
     typer.echo(f"eas: error: {message}", err=True)
@@ -57,9 +69,31 @@ def main() -> None:
 
     _load()
     try:
-        app()
+        # Not standalone: click's usage errors come here, to be said in one line like ours
+        # instead of typer's boxed "Usage: … Try … Error" block.
+        rv = app(prog_name="eas", standalone_mode=False)
+    except _UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `eas`, `eas wbxml`: the help
+            help_text = exc.ctx.get_help() if exc.ctx is not None else ""  # rich prints itself
+            if help_text:
+                typer.echo(help_text)
+        else:
+            where = exc.ctx.command_path if exc.ctx is not None else "eas"
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"eas: error: {message} (see '{where} --help')", err=True)
+        sys.exit(exc.exit_code)
+    except _ClickException as exc:
+        typer.echo(f"eas: error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except BrokenPipeError:
+        # The reader went away (`eas capture show … | head`): stop quietly, as click does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except (EasError, ValueError, OSError) as exc:
         typer.echo(f"eas: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
