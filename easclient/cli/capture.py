@@ -116,8 +116,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--user", help="user, to look for Basic credentials too")
         ] = None,
     ) -> None:
-        """Check a capture: every line readable, credential headers redacted, and no given
-        secret (password, token, or its Basic credential) anywhere. Exit 1 on a leak."""
+        """Check a capture: every line readable, no credential or given secret anywhere.
+
+        Credential headers must be redacted, and no given secret (password, token, or its Basic
+        credential) may appear anywhere. Exit 1 on a leak."""
         try:
             capture = read_capture(file)
         except CaptureError as exc:

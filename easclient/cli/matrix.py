@@ -60,8 +60,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
         verbose: VerboseOpt = False,
     ) -> None:
-        """Run the flow at each protocol version; print status and time per command, and where
-        the server departs from MS-ASCMD / MS-ASHTTP."""
+        """Run the flow at each protocol version: status and time per command, and deviations.
+
+        Deviations are where the server departs from MS-ASCMD / MS-ASHTTP."""
         from easclient.matrix import MatrixConfig, render_json, render_table, run_matrix
 
         if not user:

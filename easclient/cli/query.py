@@ -53,8 +53,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
     ) -> None:
-        """Print the fields of a request query; the base64 form carries the version, policy key
-        and locale itself, the plain form takes them from --version / --policy-key."""
+        """Print the fields of a request query (plain or base64 form).
+
+        The base64 form carries the version, policy key and locale itself; the plain form takes
+        them from --version / --policy-key."""
         headers = {"X-MS-PolicyKey": policy_key} if policy_key else None
         try:
             q = parse_query(query, headers, default_version=version)

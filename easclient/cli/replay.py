@@ -81,9 +81,11 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """Send the captured requests to URL in order, as the captured device (identity, query
+        """Replay a capture against URL as the captured device; show where the answers differ.
+
+        The captured requests go to URL in order, as the captured device (identity, query
         form, bodies with their heartbeats and window sizes), with SyncKeys, PolicyKeys and
-        ServerIds mapped from this server's answers; report each step beside the recorded
+        ServerIds mapped from this server's answers; each step is reported beside the recorded
         answer. Credentials come from --user and --password-env/EAS_PASSWORD (or --token-env),
         never from the capture. Exit 0: same answers; 1: differences; 2: error."""
         try:
