@@ -19,7 +19,7 @@ from .model import (
     read_capture,
 )
 from .redact import Leak, find_leaks, secret_forms
-from .replay import Answer, Replayer, ReplayReport, ReplayStep, replay
+from .replay import Answer, Replayer, ReplayReport, ReplayStep, TargetUnreachable, replay
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -35,6 +35,7 @@ __all__ = [
     "ReplayStep",
     "Replayer",
     "Shape",
+    "TargetUnreachable",
     "compare",
     "find_leaks",
     "iter_capture",

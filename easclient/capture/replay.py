@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from easclient import wbxml
+from easclient.client.heartbeat import PingOutcome
 from easclient.client.transport import NetworkError, Transport
+from easclient.errors import EasError
 from easclient.protocol import EasRequest, Headers, RequestQuery
 from easclient.wbxml import Element
 
@@ -39,6 +41,15 @@ _DROP_HEADERS = frozenset(
         "x-ms-policykey",
     }
 )
+
+
+class TargetUnreachable(EasError):
+    """The replay's first request found no server, or was refused its credentials: nothing
+    that follows could be compared, so the replay stops instead of reporting every step."""
+
+
+#: Failures of a first request that say the target is wrong, not that it answers differently.
+_NO_TARGET = frozenset({PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR})
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,8 @@ class Replayer:
         self._clock = clock
         self._last_heartbeat: int | None = None
         self._boot: Bootstrap | None = None
+        self._answered = False  # has this server answered any request yet?
+        self._unreachable: NetworkError | None = None
 
     def build(self, ex: Exchange) -> tuple[EasRequest, list[str], Element | None]:
         """The request to send for ``ex`` (ids rewritten), notes about it, and its body tree."""
@@ -208,6 +221,8 @@ class Replayer:
         try:
             response = self.transport.send(request, read_timeout=read_timeout)
         except NetworkError as exc:
+            if not self._answered and exc.outcome in _NO_TARGET:
+                self._unreachable = exc
             seconds = self._clock() - started
             live = Answer(None, summary(None, None, str(exc)), None, str(exc))
             diffs = compare(Shape.of(ex.status, recorded_el), Shape.of(None, None))
@@ -217,6 +232,7 @@ class Replayer:
                 index, ex.line, ex.command, recorded, live, tuple(diffs), seconds, tuple(notes)
             )
         seconds = self._clock() - started
+        self._answered = True
         live_el, problem = _decode_live(response.body, response.headers.get("Content-Type"))
         if problem:
             notes.append(problem)
@@ -251,7 +267,9 @@ class Replayer:
         for index, ex in enumerate(capture, 1):
             if commands is not None and ex.command not in commands:
                 continue
+            answered_before = self._answered
             step = self.step(index, ex)
+            self._stop_if_no_target(step, answered_before)
             report.steps.append(step)
             if on_step is not None:
                 on_step(step)
@@ -259,6 +277,20 @@ class Replayer:
         if self._boot is not None:
             report.bootstrap = list(self._boot.log)
         return report
+
+    def _stop_if_no_target(self, step: ReplayStep, answered_before: bool) -> None:
+        """Raise :class:`TargetUnreachable` when the first request could not reach the server
+        (connect or TLS failure) or its first answer refused the credentials (a 401 where the
+        recording has none)."""
+        base = self.transport.base_url
+        if self._unreachable is not None:
+            raise TargetUnreachable(f"{base}: {self._unreachable}; nothing replayed")
+        if not answered_before and step.live.status == 401 and step.recorded.status != 401:
+            who = f"user {self.user!r}" if self.user else "the credentials given"
+            raise TargetUnreachable(
+                f"{base}: HTTP 401 to the first request ({step.command}): the server refused "
+                f"{who}; nothing replayed"
+            )
 
     def _start(self, capture: Capture) -> None:
         """For a capture that starts mid-conversation (see :mod:`.bootstrap`)."""

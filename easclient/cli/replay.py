@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from easclient.capture import CaptureError, Replayer, ReplayStep, read_capture
+from easclient.capture import Capture, CaptureError, Replayer, ReplayStep, read_capture
 from easclient.cli import fail
 from easclient.cli._common import (
     CaFileOpt,
@@ -48,6 +48,16 @@ def _table(steps: list[ReplayStep]) -> Table:
     return table
 
 
+def _check_commands(cap: Capture, wanted: list[str]) -> None:
+    """CliError unless every --command names a command the capture holds (case as recorded)."""
+    held = sorted({ex.command for ex in cap})
+    missing = [c for c in wanted if c not in held]
+    if missing:
+        raise CliError(
+            f"--command {', '.join(missing)}: not in the capture, which holds {', '.join(held)}"
+        )
+
+
 def register(app: typer.Typer) -> None:
     @app.command("replay")
     def replay_command(
@@ -67,7 +77,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--capture", help="also capture this replay to FILE (redacted)"),
         ] = None,
         margin: Annotated[
-            float, typer.Option("--margin", help="seconds to wait beyond a Ping's heartbeat")
+            float,
+            typer.Option("--margin", min=0, help="seconds to wait beyond a Ping's heartbeat"),
         ] = 10.0,
         command: Annotated[
             list[str] | None, typer.Option("--command", help="replay only these commands")
@@ -107,6 +118,8 @@ def register(app: typer.Typer) -> None:
                 secrets += [password, basic_credential(name, password)]
             if ca_file is not None and not ca_file.is_file():
                 raise CliError(f"--ca-file {ca_file}: no such file")
+            if command:
+                _check_commands(cap, command)
         except (CaptureError, CliError) as exc:
             raise fail(str(exc)) from None
         console = Console(highlight=False)
