@@ -86,20 +86,28 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--command", help="only these commands (repeat)")
         ] = None,
         no_bodies: Annotated[bool, typer.Option("--no-bodies", help="leave bodies out")] = False,
-        width: Annotated[int | None, typer.Option("--width", help="output width")] = None,
+        width: Annotated[
+            int | None, typer.Option("--width", min=40, help="output width (columns)")
+        ] = None,
     ) -> None:
         """Print a capture readably: each exchange with its query decoded and bodies as XML."""
         try:
             capture = read_capture(file)
         except CaptureError as exc:
             raise fail(str(exc)) from None
+        wanted = {c.lower() for c in command or []}
+        held = {ex.command.lower() for ex in capture}
+        if wanted - held:
+            raise fail(
+                f"--command {', '.join(sorted(wanted - held))}: not in the capture, which holds "
+                + ", ".join(sorted({ex.command for ex in capture}))
+            )
         console = Console(width=width, highlight=False, soft_wrap=False)
         device = capture.device
         if device:
             console.print(
                 "device: " + ", ".join(f"{k}={v}" for k, v in device.items()), markup=False
             )
-        wanted = {c.lower() for c in command or []}
         for index, ex in enumerate(capture, 1):
             if wanted and ex.command.lower() not in wanted:
                 continue
@@ -113,7 +121,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--secret-env", help="also look for the value of this variable"),
         ] = None,
         user: Annotated[
-            str | None, typer.Option("--user", help="user, to look for Basic credentials too")
+            str | None, typer.Option("--user", "-u", help="user, to look for Basic credentials too")
         ] = None,
     ) -> None:
         """Check a capture: every line readable, no credential or given secret anywhere.

@@ -78,3 +78,28 @@ def test_cli_command_not_in_the_capture_is_refused():
         "eas: error: --command Nope: not in the capture, which holds FolderSync, OPTIONS, Ping, "
         "Provision, Sync"
     ]
+
+
+def _eas_capture(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "easclient.cli", "capture", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_capture_show_refuses_a_command_not_in_the_capture():
+    r = _eas_capture("show", str(FIXTURES / "iphone.jsonl"), "--command", "nope")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        "eas: error: --command nope: not in the capture, which holds FolderSync, OPTIONS, Ping, "
+        "Provision, Sync"
+    ]
+    assert r.stdout == ""
+
+
+def test_capture_show_refuses_a_width_that_would_print_nothing():
+    r = _eas_capture("show", str(FIXTURES / "iphone.jsonl"), "--width", "0")
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "'--width'" in r.stderr
