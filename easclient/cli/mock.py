@@ -27,6 +27,8 @@ from easclient.mock import (
 from easclient.mock.config import DEFAULT_VERSIONS
 from easclient.mock.faults import FaultError
 
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
 
 def register(app: typer.Typer) -> None:
     @app.command("mock-server")
@@ -51,10 +53,10 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         heartbeat_min: Annotated[
-            int | None, typer.Option("--heartbeat-min", help="Ping minimum, s (0: none)")
+            int | None, typer.Option("--heartbeat-min", min=0, help="Ping minimum, s (0: none)")
         ] = None,
         heartbeat_max: Annotated[
-            int | None, typer.Option("--heartbeat-max", help="Ping maximum, s (0: none)")
+            int | None, typer.Option("--heartbeat-max", min=0, help="Ping maximum, s (0: none)")
         ] = None,
         seed: Annotated[int, typer.Option("--seed", help="seed for users and mail")] = 0,
         messages_per_folder: Annotated[
@@ -92,16 +94,27 @@ def register(app: typer.Typer) -> None:
                 "--no-disconnect-watch", help="parked Pings do not listen for client close"
             ),
         ] = False,
-        log_level: Annotated[str, typer.Option("--log-level")] = "warning",
+        log_level: Annotated[
+            str, typer.Option("--log-level", help="|".join(_LOG_LEVELS))
+        ] = "warning",
     ) -> None:
         """Run the mock EAS server (Ctrl-C or SIGTERM stops it)."""
+        if log_level.lower() not in _LOG_LEVELS:
+            raise fail(f"--log-level must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}")
         logging.basicConfig(level=log_level.upper(), stream=sys.stderr)
         try:
-            if users and user_count:
+            if users and user_count is not None:
                 raise MockConfigError("give --users or --user-count, not both")
+            offered = tuple(v.strip() for v in versions.split(",") if v.strip())
+            if not offered:
+                raise MockConfigError(
+                    f"--versions: give at least one of {', '.join(DEFAULT_VERSIONS)}"
+                )
+            if tls_dir is not None and tls_dir.exists() and not tls_dir.is_dir():
+                raise MockConfigError(f"--tls-dir {tls_dir}: not a directory")
             user_list = (
                 generate_users(user_count, seed)
-                if user_count
+                if user_count is not None
                 else parse_users(users or "alice:alice-pw,bob:bob-pw")
             )
             config = MockConfig(
@@ -111,7 +124,7 @@ def register(app: typer.Typer) -> None:
                 personality=personality,
                 heartbeat_min=heartbeat_min,
                 heartbeat_max=heartbeat_max,
-                versions=tuple(v.strip() for v in versions.split(",") if v.strip()),
+                versions=offered,
                 seed=seed,
                 messages_per_folder=messages_per_folder,
                 require_provisioning=not no_provisioning,

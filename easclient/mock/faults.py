@@ -140,11 +140,16 @@ class FaultSet:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as e:
             raise FaultError(f"cannot read fault file {str(path)!r}: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise FaultError(f"fault file {str(path)!r} is not UTF-8 text") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise FaultError(f"fault file {str(path)!r} is not JSON: {e}") from None
-        return self.add_many(data)
+        try:
+            return self.add_many(data)
+        except FaultError as e:
+            raise FaultError(f"fault file {str(path)!r}: {e}") from None
 
     def remove(self, rule_id: int) -> bool:
         before = len(self.rules)
