@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
             tree = decode(data, lenient=lenient, report=report)
             text = to_xml(tree, pretty=not compact)
         except WBXMLError as exc:
-            raise fail(f"{file}: {exc}") from None
+            hint = "; it looks like XML: eas wbxml encode" if data.lstrip()[:1] == b"<" else ""
+            raise fail(f"{file}: {exc}{hint}") from None
         for problem in report:
             typer.echo(f"eas: warning: {file}: {problem}", err=True)
         typer.echo(text, nl=not text.endswith("\n"))
@@ -69,9 +70,14 @@ def register(app: typer.Typer) -> None:
                 f"({', '.join(VERSIONS)}).",
             ),
         ] = None,
-        strict: Annotated[bool, typer.Option("--strict")] = False,
+        strict: Annotated[
+            bool,
+            typer.Option("--strict", help="Refuse tags the --protocol version lacks (needs it)."),
+        ] = False,
     ) -> None:
         """Encode an XML document as WBXML."""
+        if strict and protocol is None:
+            raise fail("--strict needs --protocol VERSION (the version whose tags to allow)")
         data = _read(file)
         try:
             wbxml = encode(from_xml(data), version=protocol, strict=strict)

@@ -56,7 +56,9 @@ def encode(
     if not isinstance(tree, Element):
         raise TypeError(f"encode() needs an Element, not {type(tree).__name__}")
     if version is not None and version not in _CODES_IN:
-        raise WBXMLError(f"unknown protocol version {version!r} (known: {codepages.VERSIONS})")
+        raise WBXMLError(
+            f"unknown protocol version {version!r} (known: {', '.join(codepages.VERSIONS)})"
+        )
     codes = _CODES_IN[version] if (strict and version is not None) else _CODES
     out = bytearray(EAS_HEADER)
     append = out.append
