@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         query: Annotated[str, typer.Argument(help="'?jAAJ…', 'Cmd=Sync&…' or a whole URL")],
         version: Annotated[
             str | None,
-            typer.Option("--version", help="MS-ASProtocolVersion for a plain query"),
+            typer.Option("--version", "--protocol", help="MS-ASProtocolVersion for a plain query"),
         ] = None,
         policy_key: Annotated[
             str | None, typer.Option("--policy-key", help="X-MS-PolicyKey for a plain query")
@@ -61,7 +61,8 @@ def register(app: typer.Typer) -> None:
         try:
             q = parse_query(query, headers, default_version=version)
         except QueryError as exc:
-            raise fail(f"not an EAS query: {exc}") from None
+            hint = "; give --version" if version is None and "ProtocolVersion" in str(exc) else ""
+            raise fail(f"not an EAS query: {exc}{hint}") from None
         fields = query_fields(q, form=_form(query))
         if as_json:
             typer.echo(json.dumps(fields, indent=2, ensure_ascii=False))
@@ -82,9 +83,11 @@ def register(app: typer.Typer) -> None:
         cmd: Annotated[str, typer.Option("--cmd", help="command, e.g. Sync")],
         device_id: Annotated[str, typer.Option("--device-id")],
         device_type: Annotated[str, typer.Option("--device-type")],
-        version: Annotated[str, typer.Option("--version", help="protocol version")] = "14.1",
+        version: Annotated[
+            str, typer.Option("--version", "--protocol", help="protocol version")
+        ] = "14.1",
         user: Annotated[
-            str | None, typer.Option("--user", help="user (optional in the base64 form)")
+            str | None, typer.Option("--user", "-u", help="user (optional in the base64 form)")
         ] = None,
         policy_key: Annotated[int | None, typer.Option("--policy-key")] = None,
         locale: Annotated[str, typer.Option("--locale", help="locale id, e.g. 0x0409")] = "0x0409",
@@ -97,6 +100,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Build a request query; prints the base64 form (12.1+) unless --plain."""
+        for name, value in (("--device-id", device_id), ("--device-type", device_type)):
+            if not value.strip():
+                raise fail(
+                    f"{name} must not be empty (every EAS request carries one, MS-ASHTTP 2.2.1.1.1)"
+                )
         params: dict[str, str] = {}
         for item in param or []:
             key, sep, value = item.partition("=")
