@@ -39,7 +39,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
         version: Annotated[
             list[str] | None,
-            typer.Option("--version", help="run only this protocol version (repeatable)"),
+            typer.Option(
+                "--version", "--protocol", help="run only this protocol version (repeatable)"
+            ),
         ] = None,
         heartbeat: Annotated[
             int, typer.Option("--heartbeat", help="Ping heartbeat expected to expire (seconds)")
@@ -67,8 +69,9 @@ def register(app: typer.Typer) -> None:
 
         if not user:
             raise fail("--user is required")
-        if heartbeat < 1 or (long_heartbeat is not None and long_heartbeat < 1):
-            raise fail(f"heartbeats must be at least 1 s, got {heartbeat} / {long_heartbeat}")
+        for name, value in (("--heartbeat", heartbeat), ("--long-heartbeat", long_heartbeat)):
+            if value is not None and value < 1:
+                raise fail(f"{name} must be at least 1 s, got {value}")
         if ca_file is not None and not ca_file.is_file():
             raise fail(f"--ca-file {ca_file}: no such file")
         if insecure:
