@@ -254,8 +254,12 @@ def plan(r: ProbeResult, free: int, first: bool, limit: float = math.inf) -> lis
     lo, hi = r.longest_ok, r.shortest_lost
     tried = {s.heartbeat for s in r.samples if s.outcome is not PingOutcome.ADJUSTED}
     if hi is None:
-        # Nothing lost yet: try the cap (e.g. the server's maximum after a status 5).
-        return [r.cap] if r.cap not in tried and (lo or 0) < r.cap else []
+        # Nothing lost yet: try the cap (e.g. the server's maximum after a status 5), once: a
+        # cap the server already answered with status 5 is outside its bounds too.
+        adjusted = {s.heartbeat for s in r.samples if s.outcome is PingOutcome.ADJUSTED}
+        if r.cap in tried or r.cap in adjusted or (lo or 0) >= r.cap or r.cap < r.floor:
+            return []
+        return [r.cap]
     if lo is None:
         if hi <= r.floor:
             return []
@@ -265,6 +269,23 @@ def plan(r: ProbeResult, free: int, first: bool, limit: float = math.inf) -> lis
     if _narrow_enough(lo, hi):
         return []
     return spread(lo, hi, free)
+
+
+def _undecided(r: ProbeResult) -> str:
+    """Why no Ping said anything about the path (no heartbeat survived or was lost)."""
+    if r.server_min is not None and r.server_min > r.maximum:
+        return (
+            f"the server's shortest heartbeat is {r.server_min} s (Ping status 5), above the "
+            f"probe's maximum {r.maximum} s: nothing to probe; raise the maximum"
+        )
+    if r.server_max is not None and r.server_max < r.minimum:
+        return (
+            f"the server's longest heartbeat is {r.server_max} s (Ping status 5), below the "
+            f"probe's minimum {r.minimum} s: nothing to probe; lower the minimum"
+        )
+    if r.budget_exhausted:
+        return "the time budget allowed no Ping"
+    return "no Ping survived or was lost"
 
 
 def probe_heartbeat(
@@ -337,6 +358,8 @@ def probe_heartbeat(
             result.error = f"the probe's Ping failed: {type(got).__name__}: {got}"
             break
         take(result, got)
+    if result.error is None and result.longest_ok is None and result.shortest_lost is None:
+        result.error = _undecided(result)
     result.samples.sort(key=lambda s: s.heartbeat)
     result.abandoned = sorted(hb for hb, _ in busy.values())
     result.seconds = clock() - started
