@@ -14,3 +14,16 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
     # shellcheck disable=SC1091
     . .venv/bin/activate
 fi
+
+# pip_quiet ARGS…: pip install, its build-backend chatter shown only when the install fails.
+pip_quiet() {
+    local log
+    log=$(mktemp)
+    if ! python -m pip install -q "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "$(basename "$0"): pip install $* failed" >&2
+        return 1
+    fi
+    rm -f "$log"
+}
