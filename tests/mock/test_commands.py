@@ -360,9 +360,11 @@ def test_sync_wait_holds_until_mail_arrives_and_checks_bounds(eas_mock_server):
         coll = SyncCollectionRequest(key, "2")
         return dev.post("Sync", SyncRequest((coll,), **kw).to_element())
 
-    threading.Timer(0.4, lambda: eas_mock_server.control.deliver("alice", 1)).start()
+    timer = threading.Timer(0.4, lambda: eas_mock_server.control.deliver("alice", 1))
+    timer.start()
     start = time.monotonic()
     resp = held_sync(heartbeat_interval=30)
+    timer.join(10)  # the delivery's answer read before the fixture stops the server
     assert 0.3 < time.monotonic() - start < 5
     answer = SyncResponse.from_element(wbxml.decode(resp.content))
     assert len(answer.collections[0].commands) == 1

@@ -56,9 +56,11 @@ def test_provision_folder_sync_sync_all_mail(eas_mock_server, make_client):
 def test_ping_woken_by_delivery_and_timing_out(eas_mock_server, make_client):
     client = make_client(eas_mock_server)
     client.sync_all_mail()
-    threading.Timer(0.5, lambda: eas_mock_server.control.deliver("alice", 2)).start()
+    timer = threading.Timer(0.5, lambda: eas_mock_server.control.deliver("alice", 2))
+    timer.start()
     start = time.monotonic()
     report = client.ping_step()
+    timer.join(10)  # the delivery's answer read before the fixture stops the server
     assert report.outcome is PingOutcome.CHANGES and report.folders == ("2",)
     assert time.monotonic() - start < 5
     timeout = client.ping(heartbeat=1)

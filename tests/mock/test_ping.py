@@ -62,8 +62,10 @@ def test_ping_times_out_after_the_heartbeat(eas_mock_server):
 def test_delivery_to_another_user_does_not_wake(eas_mock_server):
     dev = ready_device(eas_mock_server)
     dev.sync_all()
-    threading.Timer(0.3, lambda: eas_mock_server.control.deliver("bob", 1)).start()
+    timer = threading.Timer(0.3, lambda: eas_mock_server.control.deliver("bob", 1))
+    timer.start()
     assert ping(dev, 1).status == PingStatus.HeartbeatExpired
+    timer.join(10)  # the delivery's answer read before the fixture stops the server
 
 
 def test_pending_changes_answer_at_once_and_empty_ping_uses_the_cache(eas_mock_server):
@@ -134,8 +136,10 @@ def test_personality_status_5(eas_mock_config, personality, heartbeat, bound):
 def test_zpush_has_no_bounds(eas_mock_server):
     dev = ready_device(eas_mock_server)
     dev.sync_all()
-    threading.Timer(0.3, lambda: eas_mock_server.control.deliver("alice", 1)).start()
+    timer = threading.Timer(0.3, lambda: eas_mock_server.control.deliver("alice", 1))
+    timer.start()
     assert ping(dev, 100_000).status == PingStatus.ChangesOccurred
+    timer.join(10)  # the delivery's answer read before the fixture stops the server
 
 
 @pytest.mark.eas_mock(personality="zpush", heartbeat_min=0, heartbeat_max=100)
