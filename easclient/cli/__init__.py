@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Annotated
 
 import typer
 
@@ -19,8 +20,26 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"eas (easclient) {version('easclient')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("eas (easclient) not installed")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
+) -> None:
     """Exchange ActiveSync test client, mock server, NAT simulator and load generator."""
     # A callback keeps typer in command-group mode even while only one command is registered.
 

@@ -53,3 +53,11 @@ def test_exit_codes_of_commands_pass_through() -> None:
     bad = _eas("wbxml", "decode", "/nonexistent/body.wbxml")
     assert bad.returncode == 2
     assert bad.stderr.startswith("eas: error: ")
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    proc = _eas("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"eas (easclient) {version('easclient')}\n"
