@@ -68,7 +68,12 @@ Base64Opt = Annotated[
     typer.Option("--base64-query/--plain-query", help="query form (default: the profile's)"),
 ]
 StateOpt = Annotated[
-    Path | None, typer.Option("--state", help="state file (default: per user, host and device)")
+    Path | None,
+    typer.Option(
+        "--state",
+        help="state file (default: ~/.local/state/easclient/USER@HOST-DEVICEID.sqlite3, or "
+        "under $XDG_STATE_HOME)",
+    ),
 ]
 DeviceIdOpt = Annotated[
     str | None, typer.Option("--device-id", help="DeviceId (default: stable per user and host)")
