@@ -61,7 +61,12 @@ def parse_target(url: str, resolve: list[str] | None = None) -> Target:
     """
     if "://" not in url:
         url = "https://" + url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise CheckError(f"not a URL: {url!r} ({exc})") from None
+    if parts.query or parts.fragment:
+        raise CheckError(f"the server URL must not carry a query or fragment, got {url!r}")
     if parts.scheme not in ("http", "https"):
         raise CheckError(f"URL must be http:// or https://, not {url!r}")
     try:
