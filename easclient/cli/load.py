@@ -12,6 +12,16 @@ import typer
 from easclient.load.scenario import scenario_names
 
 
+def run_problem(summary: dict, locust_exit: int, log: Path | None) -> str | None:
+    """Why a finished run measured nothing worth reading (exit 1), or None. Request errors
+    alone are not a problem: scenarios provoke them (NAT losses, throttling)."""
+    if locust_exit != 0:
+        return f"locust exited with code {locust_exit} (devices crashed); see {log}"
+    if not summary.get("devices_ready"):
+        return f"no device got through its first sync; see the errors above and {log}"
+    return None
+
+
 def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
@@ -136,3 +146,7 @@ def register(app: typer.Typer) -> None:
         for name, path in result.files.items():
             if path.exists():
                 typer.echo(f"{name}: {path}")
+        problem = run_problem(result.summary, result.locust_exit, result.files.get("log"))
+        if problem:
+            typer.echo(f"eas: error: {problem}", err=True)
+            raise typer.Exit(1)

@@ -1,0 +1,37 @@
+"""`eas load` exits 1 when the run measured nothing worth reading: no device got through its
+first sync (a wrong host, refused credentials), or locust itself failed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from easclient.cli.load import run_problem
+
+
+def test_run_problem_rules():
+    log = Path("out/locust.log")
+    assert run_problem({"devices_ready": 3}, 0, log) is None
+    assert "no device got through" in run_problem({"devices_ready": 0}, 0, log)
+    assert "no device got through" in run_problem({}, 0, log)
+    assert "locust exited with code 2" in run_problem({"devices_ready": 3}, 2, log)
+
+
+def test_unreachable_host_exits_1_with_one_error_line(tmp_path):
+    users = tmp_path / "fleet.csv"
+    users.write_text("user,password\nalice,not-a-real-password-17\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "easclient.cli", "load", "--host", "http://127.0.0.1:9",
+         "--users-csv", str(users), "--delivery-rate", "0", "--devices", "1",
+         "--duration", "2s", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 1, r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("eas: error: ")]
+    assert errors == [
+        "eas: error: no device got through its first sync; see the errors above and "
+        f"{tmp_path / 'out' / 'locust.log'}"
+    ]
+    assert "connect-error" in r.stdout  # the errors table says why
+    assert "not-a-real-password-17" not in r.stdout + r.stderr
