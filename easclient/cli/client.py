@@ -32,6 +32,7 @@ from easclient.cli._common import (
 )
 from easclient.client import EasClient, PingOutcome
 from easclient.errors import EasError
+from easclient.protocol import AuthenticationFailed, PingStatus
 
 #: Ping outcomes after which `eas ping` exits 0 (the server answered as EAS says it should).
 _ANSWERED = {PingOutcome.CHANGES, PingOutcome.NO_CHANGES, PingOutcome.ADJUSTED}
@@ -49,6 +50,16 @@ def _opened(conn: Connection) -> Iterator[EasClient]:
             yield client
     except EasError as exc:
         raise fail(str(exc)) from None
+
+
+def _check_folders(client: EasClient, wanted: list[str]) -> None:
+    """Refuse --folder ServerIds the account does not have (the server would answer Ping
+    status 7 or 3, which says nothing about the path)."""
+    known = {f.server_id: f.display_name for f in client.state.folders()}
+    unknown = [f for f in wanted if f not in known]
+    if unknown:
+        mail = ", ".join(f"{f.server_id} ({f.display_name})" for f in client.mail_folders())
+        raise fail(f"--folder {', '.join(unknown)}: no such folder; mail folders: {mail}")
 
 
 def register(app: typer.Typer) -> None:
@@ -81,7 +92,14 @@ def register(app: typer.Typer) -> None:
             need_credentials=bool(user or token_env),
         )
         with _opened(conn) as client:
-            result = client.options()
+            try:
+                result = client.options()
+            except AuthenticationFailed as exc:
+                if user or token_env:
+                    raise
+                raise fail(
+                    f"{exc}: the server wants credentials for OPTIONS too; give --user"
+                ) from None
             try:
                 chosen: str | None = result.choose_version(client.profile.versions)
             except EasError:
@@ -120,8 +138,9 @@ def register(app: typer.Typer) -> None:
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
     ) -> None:
-        """Provision if needed, sync the folder hierarchy and every mail folder (all windows),
-        and print what changed since the last run."""
+        """Sync the folder hierarchy and every mail folder; print what changed since last run.
+
+        Provisions first when the server asks, and reads every window of each folder."""
         conn = Connection(
             url,
             user,
@@ -191,7 +210,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--folder", help="folder ServerId to watch (repeat; default: all mail)"),
         ] = None,
         margin: Annotated[
-            float, typer.Option("--margin", help="seconds to wait beyond the heartbeat")
+            float, typer.Option("--margin", min=0, help="seconds to wait beyond the heartbeat")
         ] = 10.0,
         user: UserOpt = None,
         password_env: PasswordEnvOpt = None,
@@ -235,6 +254,8 @@ def register(app: typer.Typer) -> None:
             client.ping_margin = margin
             if client.state.folder_sync_key == "0":
                 client.folder_sync()  # provisions on the way if the server asks
+            if folder:
+                _check_folders(client, folder)
             report = client.ping(heartbeat, folder or None)
         data = {
             "outcome": report.outcome.value,
@@ -249,7 +270,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _emit_json(data)
         else:
-            line = f"{report.outcome.value}: status {report.status}, held {report.seconds:.1f} s"
+            status = report.status
+            if status is not None and status in PingStatus._value2member_map_:
+                status = f"{status} ({PingStatus(status).name})"
+            line = f"{report.outcome.value}: status {status}, held {report.seconds:.1f} s"
             if report.folders:
                 line += f", folders {', '.join(report.folders)}"
             if report.server_heartbeat:
