@@ -141,6 +141,8 @@ def check(
     from easclient.check.demo import demonstration_held, run_demo
     from easclient.check.session import check_url
 
+    if probe_max < probe_min:
+        raise fail(f"--probe-max {probe_max} is below --probe-min {probe_min}")
     options = CheckOptions(
         user=user,
         ca_file=ca_file_option(ca_file),
