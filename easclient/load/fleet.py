@@ -32,6 +32,8 @@ def read_accounts(path: str | Path) -> list[Account]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FleetError(f"cannot read users file {str(path)!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise FleetError(f"users file {str(path)!r} is not UTF-8 text") from None
     accounts: list[Account] = []
     for number, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
@@ -39,7 +41,7 @@ def read_accounts(path: str | Path) -> list[Account]:
         cells = [c.strip() for c in row]
         if number == 1 and cells[0].lower() in ("user", "username", "login"):
             continue
-        if len(cells) < 2 or not cells[0] or not cells[1]:
+        if not 2 <= len(cells) <= 3 or not cells[0] or not cells[1]:
             raise FleetError(
                 f"{path}:{number}: expected user,password[,device_id], got {len(cells)} field(s)"
                 + (f" for user {cells[0]!r}" if cells and cells[0] else "")

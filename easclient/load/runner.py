@@ -9,8 +9,10 @@ time) and collects the reports.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,22 @@ class LoadOptions:
     #: while the master waits just 0.5 s for it.
     stop_timeout: float = 0.0
 
+    def _check_numbers(self) -> None:
+        positive = {
+            "--heartbeat-scale": self.heartbeat_scale,
+            "--nat-idle-timeout": self.nat_idle_timeout,
+            "--nat-change-address-every": self.nat_change_address_every,
+        }
+        for flag, value in positive.items():
+            if value is not None and value <= 0:
+                raise LoadError(f"{flag} must be positive, got {value:g}")
+        if self.delivery_rate is not None and self.delivery_rate < 0:
+            raise LoadError(f"--delivery-rate must be 0 or more, got {self.delivery_rate:g}")
+        if self.tcp_keepalive is not None and self.tcp_keepalive < 1:
+            raise LoadError(f"--tcp-keepalive must be at least 1 s, got {self.tcp_keepalive}")
+        if any(at < 0 for at in self.nat_change_address_at):
+            raise LoadError("--nat-change-address-at must be 0 or more seconds")
+
     def check(self) -> None:
         if self.devices < 1:
             raise LoadError(f"--devices must be at least 1, got {self.devices}")
@@ -92,8 +110,44 @@ class LoadOptions:
             )
         if self.delivery_via == "control" and self.host:
             raise LoadError("--delivery-via control needs the mock server (no --host)")
+        self._check_numbers()
+        if self.nat_on_idle is not None and self.nat_on_idle not in _NAT_ACTIONS:
+            raise LoadError(
+                f"--nat-on-idle must be {'|'.join(_NAT_ACTIONS)}, got {self.nat_on_idle!r}"
+            )
+        for flag, path in (("--ca-file", self.ca_file), ("--users-csv", self.users_csv)):
+            if path is not None and not Path(path).is_file():
+                raise LoadError(f"{flag} {path}: no such file")
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise LoadError(f"--out {self.out_dir}: not a directory")
+        if self.source_addresses:
+            _check_source_addresses(self.source_addresses)
         if not self.locustfile.is_file():
             raise LoadError(f"locustfile not found: {self.locustfile}")
+
+
+_NAT_ACTIONS = ("drop", "reset", "close", "kernel")
+
+
+def _check_source_addresses(text: str) -> None:
+    """Each of ``--source-addresses`` must be an IP address this machine can bind to (else every
+    device fails to connect, which the run would only report as errors)."""
+    for item in (a.strip() for a in text.split(",")):
+        if not item:
+            continue
+        try:
+            addr = ipaddress.ip_address(item)
+        except ValueError:
+            raise LoadError(f"--source-addresses: {item!r} is not an IP address") from None
+        family = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.bind((item, 0))
+        except OSError as exc:
+            raise LoadError(
+                f"--source-addresses: cannot connect from {item} ({exc.strerror}); "
+                "use addresses of this machine, e.g. 127.0.0.2"
+            ) from None
 
 
 @dataclass
