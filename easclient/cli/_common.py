@@ -144,8 +144,12 @@ def read_password(user: str, password_env: str | None) -> str:
         value = os.environ.get(password_env)
         if value is None:
             raise CliError(f"--password-env {password_env}: that variable is not set")
+        if not value:  # e.g. VAR=$(cat missing-file): say so instead of sending no password
+            raise CliError(f"--password-env {password_env}: that variable is empty")
         return value
     value = os.environ.get("EAS_PASSWORD")
+    if value == "":
+        raise CliError("EAS_PASSWORD is set but empty")
     if value is not None:
         return value
     if sys.stdin.isatty():

@@ -6,10 +6,7 @@ timeout is shorter than the Ping heartbeat, checked end to end, NAT finding incl
 
 from __future__ import annotations
 
-import getpass
-import os
 import ssl
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +22,7 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
+from easclient.cli._common import CliError, read_password
 from easclient.client import PROFILES, get_profile
 
 # Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
@@ -59,19 +57,14 @@ def ca_file_option(ca_file: Path | None) -> str | None:
 
 
 def password_from(user: str | None, password_env: str | None) -> str | None:
-    """From ``--password-env VAR``, else EAS_PASSWORD, else a prompt (never the command line)."""
+    """From ``--password-env VAR``, else EAS_PASSWORD, else a prompt (never the command line):
+    the same rules as the client commands."""
     if user is None:
         return None
-    if password_env:
-        value = os.environ.get(password_env)
-        if value is None:
-            raise fail(f"--password-env {password_env}: that environment variable is not set")
-        return value
-    if "EAS_PASSWORD" in os.environ:
-        return os.environ["EAS_PASSWORD"]
-    if not sys.stdin.isatty():
-        raise fail("no password: set EAS_PASSWORD or use --password-env VAR")
-    return getpass.getpass(f"password for {user}: ")
+    try:
+        return read_password(user, password_env)
+    except CliError as exc:
+        raise fail(str(exc)) from None
 
 
 def _emit(report: Report, as_json: bool, junit: Path | None) -> None:

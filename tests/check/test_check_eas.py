@@ -386,8 +386,8 @@ def test_no_password_without_a_terminal_is_one_line() -> None:
         env={"PATH": ""},
     )
     assert proc.returncode == 2
-    assert (
-        proc.stderr.strip() == "eas: error: no password: set EAS_PASSWORD or use --password-env VAR"
+    assert proc.stderr.strip() == (
+        "eas: error: no password: set EAS_PASSWORD, use --password-env VAR, or run on a terminal"
     )
 
 
