@@ -175,7 +175,7 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     if conn.token_env:
         token = os.environ.get(conn.token_env)
         if not token:
-            raise CliError(f"--token-env {conn.token_env}: that variable is not set")
+            raise CliError(f"--token-env {conn.token_env}: that variable is not set or empty")
         auth = BearerAuth(token)
         secrets.append(token)
     elif conn.user and conn.need_credentials:

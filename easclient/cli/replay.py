@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
             if token_env:
                 token = os.environ.get(token_env)
                 if not token:
-                    raise CliError(f"--token-env {token_env}: that variable is not set")
+                    raise CliError(f"--token-env {token_env}: that variable is not set or empty")
                 auth: BasicAuth | BearerAuth = BearerAuth(token)
                 secrets.append(token)
             else:

@@ -44,3 +44,21 @@ def test_no_password_without_a_terminal(args):
     assert r.stderr == (
         "eas: error: no password: set EAS_PASSWORD, use --password-env VAR, or run on a terminal\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sync", "http://127.0.0.1:9"],
+        ["replay", "fixtures/captures/iphone.jsonl", "http://127.0.0.1:9"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_empty_token_variable_is_refused(args):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    args = [str(root / a) if a.startswith("fixtures/") else a for a in args]
+    r = _eas([*args, "--token-env", "TK"], {"TK": ""})
+    assert r.returncode == 2
+    assert r.stderr == "eas: error: --token-env TK: that variable is not set or empty\n"
