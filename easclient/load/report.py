@@ -80,8 +80,9 @@ def render(summary: dict, console: Console | None = None) -> None:
     conv = summary.get("convergence", {})
     if conv:
         t = Table(title="Heartbeat strategies (settled: the final value held a full Ping)")
+        # The strategy names must stay whole; the number columns may wrap their headers.
+        t.add_column("strategy", no_wrap=True, min_width=max(len(n) for n in [*conv, "strategy"]))
         for col in (
-            "strategy",
             "devices",
             "settled",
             "changes",
