@@ -109,10 +109,52 @@ def register(app: typer.Typer) -> None:
         mock_tls: Annotated[
             bool, typer.Option("--mock-tls", help="the mock serves HTTPS (test CA)")
         ] = False,
+        master: Annotated[
+            bool,
+            typer.Option(
+                "--master",
+                help="run no devices here: wait for --expect-workers eas load --worker processes",
+            ),
+        ] = False,
+        expect_workers: Annotated[
+            int, typer.Option("--expect-workers", help="workers the master waits for")
+        ] = 1,
+        master_bind_port: Annotated[
+            int, typer.Option("--master-bind-port", help="port the master listens on")
+        ] = 5557,
+        worker: Annotated[
+            bool,
+            typer.Option("--worker", help="be a worker of the eas load --master at --master-host"),
+        ] = False,
+        master_host: Annotated[
+            str, typer.Option("--master-host", help="the master's host (with --worker)")
+        ] = "",
+        master_port: Annotated[
+            int, typer.Option("--master-port", help="the master's port (with --worker)")
+        ] = 5557,
+        locustfile: Annotated[
+            bool,
+            typer.Option(
+                "--locustfile",
+                help="print the installed locustfile's path (for locust -f) and exit",
+            ),
+        ] = False,
     ) -> None:
         """Run a load scenario headless; write locust's CSV/HTML, summary.json and summary.png."""
         from easclient.load.report import render
-        from easclient.load.runner import LoadOptions, parse_duration, run_load
+        from easclient.load.runner import (
+            LoadOptions,
+            locustfile_path,
+            parse_duration,
+            run_load,
+            run_worker,
+        )
+
+        if locustfile:
+            typer.echo(str(locustfile_path()))
+            return
+        if worker:
+            raise typer.Exit(run_worker(master_host, master_port))
 
         if insecure:
             typer.echo("eas: WARNING: --insecure: TLS certificates are NOT verified", err=True)
@@ -140,6 +182,8 @@ def register(app: typer.Typer) -> None:
             processes=processes,
             mock_tls=mock_tls,
             source_addresses=source_addresses,
+            expect_workers=expect_workers if master else 0,
+            master_bind_port=master_bind_port,
         )
         result = run_load(opts, log=lambda m: typer.echo(f"eas: {m}", err=True))
         render(result.summary)

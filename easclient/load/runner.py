@@ -69,9 +69,13 @@ class LoadOptions:
     insecure: bool = False
     tcp_keepalive: int | None = None
     processes: int = 1
+    #: Master of a distributed run: wait for this many ``eas load --worker`` processes (on this
+    #: or other machines) instead of running devices here. 0: no master.
+    expect_workers: int = 0
+    master_bind_port: int = 5557
     mock_tls: bool = False
     source_addresses: str | None = None
-    locustfile: Path = field(default_factory=lambda: LOADTESTS_DIR / "locustfile.py")
+    locustfile: Path = field(default_factory=lambda: locustfile_path())
     #: Seconds locust lets devices finish before killing them. 0: a parked Ping never
     #: finishes anyway, and a worker sends its final report only once its devices are gone,
     #: while the master waits just 0.5 s for it.
@@ -100,6 +104,13 @@ class LoadOptions:
             raise LoadError(f"--spawn-rate must be positive, got {self.spawn_rate}")
         if self.processes < 1:
             raise LoadError(f"--processes must be at least 1, got {self.processes}")
+        if self.expect_workers < 0:
+            raise LoadError(f"--expect-workers must be 1 or more, got {self.expect_workers}")
+        if self.expect_workers and self.processes > 1:
+            raise LoadError(
+                "--master runs no devices itself: give --expect-workers, not --processes"
+            )
+        _check_port("--master-bind-port", self.master_bind_port)
         if self.host and not self.users_csv:
             raise LoadError("--host needs --users-csv (user,password[,device_id] per line)")
         if self.host and not self.host.startswith(("http://", "https://")):
@@ -127,6 +138,48 @@ class LoadOptions:
 
 
 _NAT_ACTIONS = ("drop", "reset", "close", "kernel")
+
+
+def _check_port(flag: str, port: int) -> None:
+    if not 1 <= port <= 65535:
+        raise LoadError(f"{flag} must be a TCP port (1-65535), got {port}")
+
+
+def locustfile_path() -> Path:
+    """The locustfile of the installed ``loadtests`` package (for ``locust -f`` by hand)."""
+    return LOADTESTS_DIR / "locustfile.py"
+
+
+def worker_command(master_host: str, master_port: int = 5557) -> list[str]:
+    """The locust worker that ``eas load --worker`` runs: it takes every option (scenario, users
+    file, scale) from the master with each spawn message, so it needs only where the master is."""
+    if not master_host:
+        raise LoadError("--worker needs --master-host (the machine running eas load --master)")
+    _check_port("--master-port", master_port)
+    path = locustfile_path()
+    if not path.is_file():
+        raise LoadError(f"locustfile not found: {path}")
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(path),
+        "--worker",
+        "--master-host",
+        master_host,
+        "--master-port",
+        str(master_port),
+    ]
+
+
+def run_worker(master_host: str, master_port: int = 5557) -> int:
+    """Run one locust worker in the foreground until its master ends the run; its exit code."""
+    cmd = worker_command(master_host, master_port)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 130
 
 
 def _check_source_addresses(text: str) -> None:
@@ -369,6 +422,20 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
             extra += ["--eas-source-addresses", opts.source_addresses]
         if opts.processes > 1:
             extra += ["--processes", str(opts.processes)]
+        if opts.expect_workers:
+            extra += [
+                "--master",
+                "--expect-workers",
+                str(opts.expect_workers),
+                "--expect-workers-max-wait",
+                "120",
+                "--master-bind-port",
+                str(opts.master_bind_port),
+            ]
+            say(
+                f"master on port {opts.master_bind_port}: waiting for {opts.expect_workers} "
+                "worker(s) (eas load --worker --master-host THIS-HOST)"
+            )
         summary_path = out / "summary.json"
         summary_path.unlink(missing_ok=True)
         cmd = [
@@ -401,7 +468,7 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
             "--eas-heartbeat-scale",
             repr(scale),
             "--eas-workers",
-            str(opts.processes),
+            str(opts.expect_workers or opts.processes),
             "--eas-summary",
             str(summary_path),
             *extra,
@@ -412,7 +479,8 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
         with (out / "locust.log").open("w") as log_file:
             proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env)
             try:
-                code = proc.wait(timeout=opts.duration + opts.stop_timeout + 120)
+                wait_workers = 120 if opts.expect_workers else 0
+                code = proc.wait(timeout=opts.duration + opts.stop_timeout + 120 + wait_workers)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

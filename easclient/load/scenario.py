@@ -28,8 +28,19 @@ from easclient.client.heartbeat import (
 from easclient.client.profiles import PROFILES
 from easclient.errors import EasError
 
-#: Where the scenario files live (the repository's loadtests/ next to the package).
-LOADTESTS_DIR = Path(__file__).resolve().parents[2] / "loadtests"
+
+def _loadtests_dir() -> Path:
+    """Where the ``loadtests`` package is, found through the import system without importing it
+    (importing it would not hurt, but locust's monkey-patching must stay in locust processes):
+    site-packages after ``pip install 'easclient[load]'``, the checkout in a development tree."""
+    spec = importlib.util.find_spec("loadtests")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[2] / "loadtests"
+
+
+#: Where the locust side and the scenario files live.
+LOADTESTS_DIR = _loadtests_dir()
 SCENARIOS_DIR = LOADTESTS_DIR / "scenarios"
 
 

@@ -1,0 +1,1 @@
+"""Load scenarios, one small file each (data read by ``easclient.load.scenario``)."""
