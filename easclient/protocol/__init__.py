@@ -9,17 +9,22 @@ from . import (
     commands,
     email,
     errors,
+    foldercommands,
     foldersync,
     getitemestimate,
     http,
     itemoperations,
+    meetingresponse,
+    moveitems,
     multipart,
     options,
     ping,
     provision,
     query,
+    search,
     sendmail,
     settings,
+    smartmail,
     status,
     sync,
     versions,
@@ -27,17 +32,22 @@ from . import (
 from .commands import *  # noqa: F403
 from .email import *  # noqa: F403
 from .errors import *  # noqa: F403
+from .foldercommands import *  # noqa: F403
 from .foldersync import *  # noqa: F403
 from .getitemestimate import *  # noqa: F403
 from .http import *  # noqa: F403
 from .itemoperations import *  # noqa: F403
+from .meetingresponse import *  # noqa: F403
+from .moveitems import *  # noqa: F403
 from .multipart import *  # noqa: F403
 from .options import *  # noqa: F403
 from .ping import *  # noqa: F403
 from .provision import *  # noqa: F403
 from .query import *  # noqa: F403
+from .search import *  # noqa: F403
 from .sendmail import *  # noqa: F403
 from .settings import *  # noqa: F403
+from .smartmail import *  # noqa: F403
 from .status import *  # noqa: F403
 from .sync import *  # noqa: F403
 from .versions import *  # noqa: F403
@@ -60,4 +70,9 @@ __all__ = [
     *multipart.__all__,
     *itemoperations.__all__,
     *sendmail.__all__,
+    *moveitems.__all__,
+    *foldercommands.__all__,
+    *smartmail.__all__,
+    *meetingresponse.__all__,
+    *search.__all__,
 ]

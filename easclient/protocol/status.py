@@ -18,12 +18,14 @@ __all__ = [
     "FolderUpdateStatus",
     "GetItemEstimateStatus",
     "ItemOperationsStatus",
+    "MeetingResponseStatus",
     "MoveItemsStatus",
     "PingStatus",
     "PolicyAckStatus",
     "PolicyStatus",
     "ProvisionStatus",
     "RemoteWipeStatus",
+    "SearchStatus",
     "SettingsStatus",
     "SyncStatus",
     "is_global_status",
@@ -290,3 +292,30 @@ class MoveItemsStatus(IntEnum):
     SameSourceAndDestination = 4
     CannotMove = 5
     SourceOrDestinationLocked = 7
+
+
+class MeetingResponseStatus(IntEnum):
+    """MeetingResponse Status (MS-ASCMD 2.2.3.177.9)."""
+
+    Success = 1
+    InvalidMeetingRequest = 2
+    MailboxError = 3
+    ServerError = 4
+
+
+class SearchStatus(IntEnum):
+    """Search Status (MS-ASCMD 2.2.3.177.13): of the whole request (1, 3) and of a Store."""
+
+    Success = 1
+    InvalidRequest = 2
+    ServerError = 3
+    BadLink = 4
+    AccessDenied = 5
+    NotFound = 6
+    ConnectionFailed = 7
+    TooComplex = 8
+    TimedOut = 10
+    FolderSyncRequired = 11
+    EndOfRetrievableRange = 12
+    AccessBlocked = 13
+    CredentialsRequired = 14

@@ -56,6 +56,9 @@ _NAMESPACES = (
     "Settings",
     "ComposeMail",
     "Search",
+    "Move",
+    "MeetingResponse",
+    "GAL",
 )
 _TAGS = sorted(t for t, tag in BY_NAME.items() if tag.namespace in _NAMESPACES)
 _VALUES = st.one_of(
