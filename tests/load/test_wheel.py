@@ -87,8 +87,12 @@ def test_master_and_two_workers_from_the_wheel(wheel_venv, tmp_path):
     workers = [
         subprocess.Popen(
             [eas, "load", "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+        )
         for _ in range(2)
     ]
     try:
