@@ -6,7 +6,9 @@ Everything public is re-exported here (see notes/PROTOCOL-API.md for the contrac
 from __future__ import annotations
 
 from . import (
+    calendar,
     commands,
+    contacts,
     email,
     errors,
     foldercommands,
@@ -17,6 +19,7 @@ from . import (
     meetingresponse,
     moveitems,
     multipart,
+    notes,
     options,
     ping,
     provision,
@@ -27,9 +30,13 @@ from . import (
     smartmail,
     status,
     sync,
+    tasks,
+    timezone,
     versions,
 )
+from .calendar import *  # noqa: F403
 from .commands import *  # noqa: F403
+from .contacts import *  # noqa: F403
 from .email import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .foldercommands import *  # noqa: F403
@@ -40,6 +47,7 @@ from .itemoperations import *  # noqa: F403
 from .meetingresponse import *  # noqa: F403
 from .moveitems import *  # noqa: F403
 from .multipart import *  # noqa: F403
+from .notes import *  # noqa: F403
 from .options import *  # noqa: F403
 from .ping import *  # noqa: F403
 from .provision import *  # noqa: F403
@@ -50,6 +58,8 @@ from .settings import *  # noqa: F403
 from .smartmail import *  # noqa: F403
 from .status import *  # noqa: F403
 from .sync import *  # noqa: F403
+from .tasks import *  # noqa: F403
+from .timezone import *  # noqa: F403
 from .versions import *  # noqa: F403
 
 __all__ = [
@@ -75,4 +85,9 @@ __all__ = [
     *smartmail.__all__,
     *meetingresponse.__all__,
     *search.__all__,
+    *calendar.__all__,
+    *contacts.__all__,
+    *tasks.__all__,
+    *notes.__all__,
+    *timezone.__all__,
 ]

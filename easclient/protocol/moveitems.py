@@ -35,9 +35,7 @@ class Move:
 
     @classmethod
     def from_element(cls, el: Element) -> Move:
-        return cls(
-            text(el, "Move:SrcMsgId"), text(el, "Move:SrcFldId"), text(el, "Move:DstFldId")
-        )
+        return cls(text(el, "Move:SrcMsgId"), text(el, "Move:SrcFldId"), text(el, "Move:DstFldId"))
 
 
 @dataclass(frozen=True, slots=True)

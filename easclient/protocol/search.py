@@ -270,9 +270,7 @@ class SearchResponse:
                 None if self.range is None else S.Range(_range_text(self.range)),
                 None if self.total is None else S.Total(self.total),
             )
-        return S.Search(
-            S.Status(int(self.status)), None if store is None else S.Response(store)
-        )
+        return S.Search(S.Status(int(self.status)), None if store is None else S.Response(store))
 
     @classmethod
     def from_element(cls, el: Element) -> SearchResponse:

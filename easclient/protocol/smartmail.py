@@ -91,9 +91,7 @@ class Forwardee:
     name: str | None = None
 
     def to_element(self) -> Element:
-        return CM.Forwardee(
-            None if self.name is None else CM.Name(self.name), CM.Email(self.email)
-        )
+        return CM.Forwardee(None if self.name is None else CM.Name(self.name), CM.Email(self.email))
 
     @classmethod
     def from_element(cls, el: Element) -> Forwardee:

@@ -38,9 +38,13 @@ from ._elements import (
     status,
     text,
 )
+from .calendar import CalendarEvent
+from .contacts import Contact
 from .email import Email, looks_like_email
 from .errors import ProtocolError
+from .notes import Note
 from .status import SyncStatus
+from .tasks import Task
 from .versions import version_at_least
 
 A = ns("AirSync")
@@ -49,7 +53,16 @@ ASB = ns("AirSyncBase")
 #: The SyncKey that starts (or restarts) a collection (MS-ASCMD 2.2.3.182.3).
 INITIAL_SYNC_KEY = "0"
 
-ApplicationData = Email | Element
+#: A typed item of each content class (MS-ASEMAIL, MS-ASCAL, MS-ASCNTC, MS-ASTASK, MS-ASNOTE).
+ContentItem = Email | CalendarEvent | Contact | Task | Note
+ApplicationData = ContentItem | Element
+_CLASSES: dict[str, type[ContentItem]] = {
+    "Email": Email,
+    "Calendar": CalendarEvent,
+    "Contacts": Contact,
+    "Tasks": Task,
+    "Notes": Note,
+}
 
 
 class FilterType(IntEnum):
@@ -85,16 +98,19 @@ class MIMESupport(IntEnum):
 
 
 def _app_to_element(data: ApplicationData, version: str) -> Element:
-    if isinstance(data, Email):
-        return data.to_element(version)
-    return data
+    if isinstance(data, Element):
+        return data
+    return data.to_element(version)
 
 
 def _app_from_element(app: Element, class_: str | None) -> ApplicationData:
-    """Email for mail items (named by Class, or by their namespaces), else the raw element."""
-    if class_ == "Email" or (class_ is None and looks_like_email(app)):
-        return Email.from_element(app)
-    return app
+    """The typed item of the collection's class: mail when named so or when its namespaces
+    say so; Calendar, Contacts, Tasks and Notes when the caller (or a 2.5 Collection's
+    ``Class``) names the class; the raw element otherwise (SMS, unknown classes)."""
+    if class_ is None and looks_like_email(app):
+        class_ = "Email"
+    kind = _CLASSES.get(class_ or "")
+    return app if kind is None else kind.from_element(app)
 
 
 def _opt_app(el: Element, class_: str | None) -> ApplicationData | None:
@@ -651,6 +667,7 @@ __all__ = [
     "ClientDelete",
     "ClientFetch",
     "Conflict",
+    "ContentItem",
     "FilterType",
     "MIMESupport",
     "ServerCommand",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from easclient.protocol.contacts import Contact
 from easclient.protocol.email import Attachment, AttachmentAdd, Body, BodyType, Email
 from easclient.protocol.errors import ProtocolError
 from easclient.protocol.status import CommonStatus, SyncStatus
@@ -259,7 +260,9 @@ def test_class_hint_decides_what_is_mail() -> None:
     typed = SyncResponse.from_element(el, {"5": "Email"}).collections[0].commands[0]
     assert typed.application_data == Email(body=Body(BodyType.PlainText))
     contacts = SyncResponse.from_element(el, {"5": "Contacts"}).collections[0].commands[0]
-    assert contacts.application_data == raw
+    assert contacts.application_data == Contact(body=Body(BodyType.PlainText))
+    sms = SyncResponse.from_element(el, {"5": "SMS"}).collections[0].commands[0]
+    assert sms.application_data == raw  # a class without a typed form stays raw
 
 
 def test_top_level_status_and_limit() -> None:
