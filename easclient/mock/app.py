@@ -37,7 +37,7 @@ from easclient.protocol.query import is_base64_form
 from easclient.protocol.status import CommonStatus
 from easclient.protocol.versions import version_at_least
 
-from . import cmd_account, cmd_items, cmd_push, cmd_sync
+from . import cmd_account, cmd_device, cmd_items, cmd_push, cmd_sync
 from .config import Quirk
 from .context import Answer, Context, StatusAnswer, status_element
 from .faults import Fault, corrupt_wbxml
@@ -60,11 +60,14 @@ def _handlers() -> dict[str, Handler]:
         "Ping": cmd_push.handle_ping,
         "ItemOperations": cmd_items.handle_item_operations,
         "SendMail": cmd_items.handle_send_mail,
+        **cmd_device.HANDLERS,
     }
 
 
 #: Commands a body is optional for (an empty Ping / empty Sync reuse cached values).
 _EMPTY_BODY_OK = frozenset(("Ping", "Sync"))
+#: Commands whose body is the raw message (message/rfc822) before 14.0 (MS-ASHTTP).
+_MIME_BODY = frozenset(("SendMail", "SmartReply", "SmartForward"))
 
 
 class EasEndpoint:
@@ -238,14 +241,14 @@ class EasEndpoint:
             return gate
         element = None
         is_wbxml = (request.headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
-        if request.body and (is_wbxml in ("", WBXML_CONTENT_TYPE) or cmd != "SendMail"):
+        if request.body and (is_wbxml in ("", WBXML_CONTENT_TYPE) or cmd not in _MIME_BODY):
             try:
                 element = wbxml.decode(request.body)
             except (wbxml.WBXMLError, ValueError) as e:
                 state.stats.bad_requests += 1
                 log.info("%s: the body is not WBXML (%s)", cmd, e)
                 return self._bad_body(cmd, version, CommonStatus.InvalidWBXML)
-        elif not request.body and cmd not in _EMPTY_BODY_OK and cmd != "SendMail":
+        elif not request.body and cmd not in _EMPTY_BODY_OK and cmd not in _MIME_BODY:
             state.stats.bad_requests += 1
             return self._bad_body(cmd, version, CommonStatus.InvalidContent)
         if cmd == "Ping":

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from easclient.protocol.foldersync import FolderAdd, FolderSyncRequest, FolderSyncResponse
+from easclient.protocol.foldersync import (
+    FolderAdd,
+    FolderChange,
+    FolderDelete,
+    FolderSyncRequest,
+    FolderSyncResponse,
+    FolderUpdate,
+)
 from easclient.protocol.provision import (
     POLICY_TYPE_WAP,
     ProvisionRequest,
@@ -142,18 +149,31 @@ async def handle_provision(ctx: Context) -> Answer:
 
 
 async def handle_folder_sync(ctx: Context) -> Answer:
-    """FolderSync: every folder on SyncKey 0; no changes on the current key; 9 otherwise."""
+    """FolderSync: every folder on SyncKey 0; on the current key what changed since the device
+    was last told (folders other devices created, renamed or deleted); 9 on any other key."""
     request = FolderSyncRequest.from_element(ctx.element)
     device, box = ctx.device, ctx.mailbox
+    now = box.hierarchy()
     if request.sync_key == "0":
         key = device.reset_hierarchy()
-        changes = tuple(
-            FolderAdd(f.server_id, f.parent_id, f.display_name, f.type)
-            for f in box.folders.values()
+        device.known_folders = now
+        changes: tuple[FolderChange, ...] = tuple(
+            FolderAdd(sid, parent, name, type_) for sid, (parent, name, type_) in now.items()
         )
         response = FolderSyncResponse(FolderSyncStatus.Success, key, changes)
     elif request.sync_key == device.hierarchy_key:
-        response = FolderSyncResponse(FolderSyncStatus.Success, device.hierarchy_key)
+        known = device.known_folders
+        changes = (
+            *(FolderAdd(sid, *now[sid]) for sid in now if sid not in known),
+            *(
+                FolderUpdate(sid, now[sid][0], now[sid][1], now[sid][2])
+                for sid in now
+                if sid in known and known[sid] != now[sid]
+            ),
+            *(FolderDelete(sid) for sid in known if sid not in now),
+        )
+        key = device.advance_hierarchy(now) if changes else device.hierarchy_key
+        response = FolderSyncResponse(FolderSyncStatus.Success, key, changes)
     else:
         response = FolderSyncResponse(FolderSyncStatus.InvalidSyncKey)
     return Answer(element=response.to_element(ctx.version))

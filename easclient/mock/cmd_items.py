@@ -128,8 +128,15 @@ async def handle_send_mail(ctx: Context) -> Answer:
         request = SendMailRequest.from_element(ctx.element)
     else:
         request = SendMailRequest.from_legacy(ctx.request.body, ctx.request.query.params)
+    deliver_mime(ctx, request.mime, save_in_sent=request.save_in_sent_items)
+    return Answer(element=SendMailResponse().to_element(ctx.version))
+
+
+def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> None:
+    """Deliver an RFC 5322 message to its local recipients (and to Sent Items on request);
+    raises :class:`StatusAnswer` 107 (unreadable MIME) or 119 (no recipient)."""
     try:
-        message = BytesParser(policy=policy.default).parsebytes(request.mime)
+        message = BytesParser(policy=policy.default).parsebytes(mime)
         recipients = getaddresses(
             [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
         )
@@ -157,26 +164,15 @@ async def handle_send_mail(ctx: Context) -> Answer:
         box.items(inbox)
         box.add_message(
             inbox,
-            Message(
-                inbox.next_server_id(), subject, sender, to, now, text, markup, mime=request.mime
-            ),
+            Message(inbox.next_server_id(), subject, sender, to, now, text, markup, mime=mime),
         )
         ctx.state.stats.deliveries += 1
-    if request.save_in_sent_items:
+    if save_in_sent:
         sent = ctx.mailbox.folder(SENT_ID)
         ctx.mailbox.items(sent)
         ctx.mailbox.add_message(
             sent,
             Message(
-                sent.next_server_id(),
-                subject,
-                sender,
-                to,
-                now,
-                text,
-                markup,
-                read=True,
-                mime=request.mime,
+                sent.next_server_id(), subject, sender, to, now, text, markup, read=True, mime=mime
             ),
         )
-    return Answer(element=SendMailResponse().to_element(ctx.version))

@@ -61,6 +61,8 @@ STANDARD_FOLDERS: tuple[tuple[str, str, str, int, float], ...] = (
 )
 INBOX_ID = "2"
 SENT_ID = "5"
+#: Folder types a device may create, rename and delete (user-created folders).
+USER_FOLDER_TYPES = frozenset((1, 12, 13, 14, 15, 16, 17))
 
 
 @dataclass(slots=True)
@@ -221,6 +223,77 @@ class Mailbox:
 
     def mail_folders(self) -> Iterator[Folder]:
         return (f for f in self.folders.values() if f.class_ == "Email")
+
+    # -- hierarchy changes (FolderCreate/Update/Delete, MS-ASCMD 2.2.1.3/.6/.4) -------------
+    def hierarchy(self) -> dict[str, tuple[str, str, int]]:
+        """Every folder as ``{server id: (parent id, display name, type)}``."""
+        return {f.server_id: (f.parent_id, f.display_name, f.type) for f in self.folders.values()}
+
+    def _name_taken(self, parent_id: str, name: str, but: str | None = None) -> bool:
+        return any(
+            f.parent_id == parent_id and f.display_name.lower() == name.lower()
+            for f in self.folders.values()
+            if f.server_id != but
+        )
+
+    def create_folder(self, parent_id: str, name: str, type_: int) -> Folder | int:
+        """A new empty folder, or the FolderCreate status that refuses it (2 exists,
+        5 no parent, 10 a type only the server makes)."""
+        if parent_id != "0" and parent_id not in self.folders:
+            return 5
+        if type_ not in USER_FOLDER_TYPES:
+            return 10
+        if self._name_taken(parent_id, name):
+            return 2
+        sid = str(max((int(k) for k in self.folders if k.isdigit()), default=1) + 1)
+        folder = self.folders[sid] = Folder(sid, parent_id, name, type_)
+        folder.items = {}
+        self.hierarchy_version += 1
+        return folder
+
+    def update_folder(self, server_id: str, parent_id: str, name: str) -> int:
+        """Rename and/or move a folder; the FolderUpdate status (1 done)."""
+        folder = self.folders.get(server_id)
+        if folder is None:
+            return 4
+        if folder.type not in USER_FOLDER_TYPES:
+            return 3
+        if parent_id != "0" and (parent_id not in self.folders or parent_id == server_id):
+            return 5
+        if self._name_taken(parent_id, name, but=server_id):
+            return 2
+        folder.parent_id, folder.display_name = parent_id, name
+        self.hierarchy_version += 1
+        return 1
+
+    def delete_folder(self, server_id: str) -> int:
+        """Delete a user folder and the folders below it; the FolderDelete status."""
+        folder = self.folders.get(server_id)
+        if folder is None:
+            return 4
+        if folder.type not in USER_FOLDER_TYPES:
+            return 3
+        doomed = {server_id}
+        grew = True
+        while grew:  # bounded by the number of folders
+            below = {f.server_id for f in self.folders.values() if f.parent_id in doomed}
+            grew = not below <= doomed
+            doomed |= below
+        for sid in doomed:
+            gone = self.folders.pop(sid)
+            gone.touch()  # a Ping parked on it answers
+        self.hierarchy_version += 1
+        return 1
+
+    def move_message(self, server_id: str, destination: Folder) -> Message | None:
+        """Move an item into ``destination`` under a new server id (None: no such item)."""
+        found = self.find_item(server_id)
+        if found is None:
+            return None
+        source, msg = found
+        self.delete_message(source, server_id)
+        msg.server_id = destination.next_server_id()
+        return self.add_message(destination, msg)
 
 
 class MessageFactory:

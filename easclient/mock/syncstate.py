@@ -92,6 +92,8 @@ class DeviceState:
     #: FolderSync key: "<version>.<generation>" of the hierarchy the device was sent.
     hierarchy_generation: str | None = None
     hierarchy_counter: int = 0
+    #: The hierarchy as the device was last told it: {server id: (parent, name, type)}.
+    known_folders: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     collections: dict[str, CollectionState] = field(default_factory=dict)
     #: Ping cache (MS-ASCMD 2.2.3.88.1): folders and heartbeat of the last complete Ping.
     ping_folders: tuple[str, ...] | None = None
@@ -111,6 +113,13 @@ class DeviceState:
     def reset_hierarchy(self) -> str:
         self.hierarchy_generation = _token()
         self.hierarchy_counter = 1
+        self.known_folders = {}
+        return self.hierarchy_key  # type: ignore[return-value]
+
+    def advance_hierarchy(self, known: dict[str, tuple[str, str, int]]) -> str:
+        """A new FolderSync key, the device now knowing ``known``."""
+        self.hierarchy_counter += 1
+        self.known_folders = dict(known)
         return self.hierarchy_key  # type: ignore[return-value]
 
     def folder_has_changes(
