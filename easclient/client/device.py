@@ -100,7 +100,11 @@ class RedirectLoop(DeviceError):
 
 
 class ProvisionFailed(DeviceError):
-    """The server refused to provision this device."""
+    """The server refused to provision this device; ``outcome`` says in which phase, how."""
+
+    def __init__(self, message: str, *, outcome: ProvisionOutcome | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class RemoteWipeAcknowledged(DeviceError):
@@ -158,6 +162,11 @@ class PingReport:
     server_heartbeat: int | None = None
     max_folders: int | None = None
     error: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        """The server answered it as a Ping (status 1, 2 or 5), not with an error."""
+        return self.outcome in (PingOutcome.NO_CHANGES, PingOutcome.CHANGES, PingOutcome.ADJUSTED)
 
 
 # -- the device -----------------------------------------------------------------------------
@@ -455,7 +464,7 @@ class EasClient:
             self.state.policy_key = None
             return None
         if outcome.result is ProvisionResult.FAILED or outcome.policy_key is None:
-            raise ProvisionFailed(_provision_failure(outcome))
+            raise ProvisionFailed(_provision_failure(outcome), outcome=outcome)
         self.state.policy_key = outcome.policy_key
         self.state.record_event("provisioned", f"policy key {outcome.policy_key}")
         return outcome.policy_key
@@ -463,7 +472,14 @@ class EasClient:
     # -- FolderSync (MS-ASCMD 2.2.1.5) ---------------------------------------------------------
     def folder_sync(self) -> tuple[int, int]:
         """Bring the folder hierarchy up to date; returns (folders added, folders deleted)."""
-        flow = FolderSyncFlow(self.state.folder_sync_key)
+        update = self.fetch_hierarchy(self.state.folder_sync_key)
+        self.apply_hierarchy(update)
+        return len(update.added), len(update.deleted)
+
+    def fetch_hierarchy(self, sync_key: str) -> HierarchyUpdate:
+        """FolderSync from ``sync_key`` (again from 0 after status 9) to the changes to store;
+        :class:`SyncFailed` for a status that cannot be recovered from."""
+        flow = FolderSyncFlow(sync_key)
         step: FolderSyncRequest | HierarchyUpdate | FolderSyncFailed = flow.request()
         while isinstance(step, FolderSyncRequest):
             if flow.restarted and step.sync_key == INITIAL_SYNC_KEY:
@@ -476,8 +492,7 @@ class EasClient:
             raise SyncFailed(
                 f"FolderSync failed: status {int(step.status)}", status=int(step.status)
             )
-        self.apply_hierarchy(step)
-        return len(step.added), len(step.deleted)
+        return step
 
     def apply_hierarchy(self, update: HierarchyUpdate) -> None:
         """Store a FolderSync's changes and new SyncKey (after dropping the old hierarchy when
