@@ -110,7 +110,7 @@ class BarePost(_Bare):
         self.client.post(self.target, data=self.body, headers=self.headers, name="Sync")
 
 
-def _sync_body(key: str):
+def _sync_body(key: str) -> wbxml.Element:
     """The Sync of an Inbox as EasClient writes it (the protocol's SyncCollectionFlow)."""
     flow = SyncCollectionFlow(
         INBOX_ID,

@@ -71,7 +71,7 @@ from easclient.protocol.provision_flow import (
     Reprovision,
 )
 from easclient.protocol.status import ProvisionStatus
-from easclient.protocol.sync import INITIAL_SYNC_KEY, BodyPreference, SyncOptions
+from easclient.protocol.sync import BodyPreference, SyncOptions
 from easclient.protocol.sync_flow import (
     SyncCollectionFlow,
     SyncFailure,
@@ -482,7 +482,7 @@ class EasClient:
         flow = FolderSyncFlow(sync_key)
         step: FolderSyncRequest | HierarchyUpdate | FolderSyncFailed = flow.request()
         while isinstance(step, FolderSyncRequest):
-            if flow.restarted and step.sync_key == INITIAL_SYNC_KEY:
+            if flow.restarted:  # status 9: this is the request from SyncKey 0
                 self._log("FolderSync status 9: starting the hierarchy again from SyncKey 0")
             el = self.execute("FolderSync", step.to_element(self.version))
             if el is None:
@@ -557,6 +557,7 @@ class EasClient:
                 report.restarted = True
                 report.added = report.changed = report.deleted = 0
                 self._log(f"Sync status 3 on {cid}: starting again from SyncKey 0")
+            # SyncResend (13/16): the same full request goes again.
         outcome = request
         if outcome.result is SyncResult.HIERARCHY_CHANGED:
             raise _HierarchyChanged()

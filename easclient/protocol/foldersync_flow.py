@@ -25,7 +25,7 @@ __all__ = ["FolderSyncFailed", "FolderSyncFlow", "HierarchyUpdate"]
 
 @dataclass(frozen=True, slots=True)
 class HierarchyUpdate:
-    """A successful FolderSync, to apply to the stored hierarchy (MS-ASCMD 2.2.3.24.2).
+    """A successful FolderSync, to apply to the stored hierarchy (MS-ASCMD 2.2.1.5, Changes).
 
     ``restarted``: the flow started again from SyncKey "0" after Status 9, so the stored
     hierarchy (folders, their collections and items) is dropped before this is applied.

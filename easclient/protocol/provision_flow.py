@@ -5,7 +5,7 @@ send next or how the flow ended; whoever moves the bytes (the client, the matrix
 bootstrap) stores the key and reports. The phases:
 
 1. the policy request (``ProvisionRequest.initial``) → a temporary PolicyKey (MS-ASPROV
-   3.1.5.1.1); a server with no policy for the device answers Policy Status 2 and no key
+   3.1.5.1); a server with no policy for the device answers Policy Status 2 and no key
    (SOGo does): the flow ends without a key, and that is no failure;
 2. the acknowledgement of that key (``ProvisionRequest.acknowledge``) → the final PolicyKey,
    sent as X-MS-PolicyKey from then on (MS-ASPROV 3.1.5.1.2);

@@ -6,7 +6,8 @@ and reads each parsed answer (:class:`SyncResponse`, :meth:`~SyncCollectionFlow.
 - SyncKey "0" primes the collection: a request without GetChanges and Options (MS-ASCMD
   3.1.5.3); the answer's key is the first real one;
 - every answered window is a :class:`SyncWindow` for the caller to apply (in one
-  transaction); the loop goes on while the answer says MoreAvailable (MS-ASCMD 2.2.3.114);
+  transaction); the loop goes on while the answer says MoreAvailable (MS-ASCMD, the
+  MoreAvailable element);
 - an empty answer means nothing changed (MS-ASCMD 2.2.1.21): done;
 - collection Status 3 (invalid SyncKey, MS-ASCMD 2.2.3.177.17): :class:`SyncRestart`, the
   collection starts again from SyncKey "0" (the caller drops its items, and may report the
