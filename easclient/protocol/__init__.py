@@ -10,36 +10,44 @@ from . import (
     email,
     errors,
     foldersync,
+    foldersync_flow,
     getitemestimate,
     http,
     itemoperations,
     multipart,
     options,
     ping,
+    ping_flow,
     provision,
+    provision_flow,
     query,
     sendmail,
     settings,
     status,
     sync,
+    sync_flow,
     versions,
 )
 from .commands import *  # noqa: F403
 from .email import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .foldersync import *  # noqa: F403
+from .foldersync_flow import *  # noqa: F403
 from .getitemestimate import *  # noqa: F403
 from .http import *  # noqa: F403
 from .itemoperations import *  # noqa: F403
 from .multipart import *  # noqa: F403
 from .options import *  # noqa: F403
 from .ping import *  # noqa: F403
+from .ping_flow import *  # noqa: F403
 from .provision import *  # noqa: F403
+from .provision_flow import *  # noqa: F403
 from .query import *  # noqa: F403
 from .sendmail import *  # noqa: F403
 from .settings import *  # noqa: F403
 from .status import *  # noqa: F403
 from .sync import *  # noqa: F403
+from .sync_flow import *  # noqa: F403
 from .versions import *  # noqa: F403
 
 __all__ = [
@@ -60,4 +68,9 @@ __all__ = [
     *multipart.__all__,
     *itemoperations.__all__,
     *sendmail.__all__,
+    # the flows: state machines fed parsed answers (Provision, FolderSync, Sync, Ping)
+    *provision_flow.__all__,
+    *foldersync_flow.__all__,
+    *sync_flow.__all__,
+    *ping_flow.__all__,
 ]
