@@ -18,6 +18,10 @@ the end → Ping. Around every request, the wire behaviour of MS-ASHTTP and MS-A
 
 State lives in :class:`DeviceState`; a Sync response is applied in one transaction after it was
 read completely, so a run killed anywhere resends the last request with the same SyncKey.
+
+The decisions of Provision, FolderSync, the Sync window loop and Ping are the protocol's flows
+(``easclient.protocol.provision_flow``, ``foldersync_flow``, ``sync_flow``, ``ping_flow``); this
+module moves their bytes, keeps the state and says what happened.
 """
 
 from __future__ import annotations
