@@ -24,12 +24,12 @@ from easclient.mock.mailbox import INBOX_ID
 from easclient.protocol import (
     PingFolder,
     PingRequest,
-    SyncCollectionRequest,
     SyncRequest,
     build_request,
     parse_sync_body,
 )
 from easclient.protocol.sync import BodyPreference, SyncOptions
+from easclient.protocol.sync_flow import SyncCollectionFlow
 
 VERSION = "14.1"
 _counter = itertools.count()
@@ -110,22 +110,16 @@ class BarePost(_Bare):
         self.client.post(self.target, data=self.body, headers=self.headers, name="Sync")
 
 
-def _sync_body(key: str):
-    """The Sync of an Inbox as EasClient writes it (easclient/client/device.py)."""
-    if key == "0":
-        col = SyncCollectionRequest(sync_key="0", collection_id=INBOX_ID, class_="Email")
-    else:
-        col = SyncCollectionRequest(
-            sync_key=key,
-            collection_id=INBOX_ID,
-            get_changes=True,
-            window_size=5,
-            options=(
-                SyncOptions(body_preferences=(BodyPreference(type=1, truncation_size=32768),)),
-            ),
-            class_="Email",
-        )
-    return SyncRequest(collections=(col,)).to_element(VERSION)
+def _sync_body(key: str) -> wbxml.Element:
+    """The Sync of an Inbox as EasClient writes it (the protocol's SyncCollectionFlow)."""
+    flow = SyncCollectionFlow(
+        INBOX_ID,
+        key,
+        class_="Email",
+        window_size=5,
+        options=(SyncOptions(body_preferences=(BodyPreference(type=1, truncation_size=32768),)),),
+    )
+    return SyncRequest(collections=(flow.collection_request(),)).to_element(VERSION)
 
 
 __all__ = ["BareLongPoll", "BarePost"]

@@ -21,10 +21,15 @@ from easclient.protocol import (
     FolderSyncRequest,
     Headers,
     ProvisionRequest,
-    ProvisionResponse,
     RequestQuery,
     SyncCollectionRequest,
     SyncRequest,
+)
+from easclient.protocol.provision_flow import (
+    ProvisionFlow,
+    ProvisionOutcome,
+    ProvisionPhase,
+    ProvisionResult,
 )
 from easclient.wbxml import Element
 
@@ -114,21 +119,30 @@ class Bootstrap:
     def provision(self, recorded_keys: set[str]) -> None:
         """Both phases of Provision; every recorded key maps to the final one."""
         version = self.identity.version
-        first_el = self._send("Provision", ProvisionRequest.initial(version).to_element(version))
-        first = ProvisionResponse.from_element(first_el) if first_el is not None else None
-        if first is None or first.policy_key is None:
+        flow = ProvisionFlow(version)
+        step: ProvisionRequest | ProvisionOutcome = flow.request()
+        while isinstance(step, ProvisionRequest):
+            answer = self._send("Provision", step.to_element(version))
+            if answer is None and flow.phase is not ProvisionPhase.WIPE_ACKNOWLEDGE:
+                break  # not answered: _send logged why
+            step = flow.receive_element(answer)
+        outcome = flow.outcome  # None: a request went unanswered
+        if outcome is not None and outcome.result is ProvisionResult.PROVISIONED:
+            self.policy_key = outcome.policy_key
+            for key in recorded_keys:
+                self.ids.learn("policykey", key, str(self.policy_key))
+            self.log.append(
+                f"bootstrap Provision: final policy key for {len(recorded_keys)} key(s)"
+            )
+        elif outcome is not None and outcome.result is ProvisionResult.WIPED:
+            self.log.append(
+                f"bootstrap Provision: the server asked for a {outcome.wipe} remote wipe; "
+                "acknowledged (nothing deleted), keys sent as recorded"
+            )
+        elif (flow.phase if outcome is None else outcome.phase) is ProvisionPhase.POLICY:
             self.log.append("bootstrap Provision: no policy key offered; keys sent as recorded")
-            return
-        ack = ProvisionRequest.acknowledge(first.policy_key, version=version)
-        second_el = self._send("Provision", ack.to_element(version))
-        second = ProvisionResponse.from_element(second_el) if second_el is not None else None
-        if second is None or second.policy_key is None:
+        else:
             self.log.append("bootstrap Provision: the acknowledgement got no final key")
-            return
-        self.policy_key = int(second.policy_key)
-        for key in recorded_keys:
-            self.ids.learn("policykey", key, str(self.policy_key))
-        self.log.append(f"bootstrap Provision: final policy key for {len(recorded_keys)} key(s)")
 
     def prime(self, ex: Exchange) -> list[str]:
         """Fresh SyncKeys for the keys ``ex`` sends that were never handed out in this replay."""

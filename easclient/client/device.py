@@ -18,6 +18,10 @@ the end → Ping. Around every request, the wire behaviour of MS-ASHTTP and MS-A
 
 State lives in :class:`DeviceState`; a Sync response is applied in one transaction after it was
 read completely, so a run killed anywhere resends the last request with the same SyncKey.
+
+The decisions of Provision, FolderSync, the Sync window loop and Ping are the protocol's flows
+(``easclient.protocol.provision_flow``, ``foldersync_flow``, ``sync_flow``, ``ping_flow``); this
+module moves their bytes, keeps the state and says what happened.
 """
 
 from __future__ import annotations
@@ -37,18 +41,15 @@ from easclient.protocol import (
     FolderSyncRequest,
     FolderSyncResponse,
     PingFolder,
-    PingRequest,
     PingResponse,
     ProtocolError,
     ProvisioningRequiredStatus,
     ProvisionRequest,
     ProvisionRequired,
-    ProvisionResponse,
     Redirect,
     RemoteWipeRequested,
     SyncAdd,
     SyncChange,
-    SyncCollectionRequest,
     SyncDelete,
     SyncRequest,
     SyncSoftDelete,
@@ -63,8 +64,26 @@ from easclient.protocol import (
     parse_sync_body,
     version_at_least,
 )
+from easclient.protocol.foldersync_flow import FolderSyncFailed, FolderSyncFlow, HierarchyUpdate
 from easclient.protocol.options import OptionsResult
+from easclient.protocol.ping_flow import PingAction, PingFlow
+from easclient.protocol.provision_flow import (
+    ProvisionFlow,
+    ProvisionOutcome,
+    ProvisionPhase,
+    ProvisionResult,
+    Reprovision,
+)
+from easclient.protocol.status import ProvisionStatus
 from easclient.protocol.sync import BodyPreference, SyncOptions
+from easclient.protocol.sync_flow import (
+    SyncCollectionFlow,
+    SyncFailure,
+    SyncOutcome,
+    SyncRestart,
+    SyncResult,
+    SyncWindow,
+)
 from easclient.wbxml import Element
 
 from .heartbeat import HeartbeatStrategy, PingOutcome, make_strategy
@@ -85,7 +104,11 @@ class RedirectLoop(DeviceError):
 
 
 class ProvisionFailed(DeviceError):
-    """The server refused to provision this device."""
+    """The server refused to provision this device; ``outcome`` says in which phase, how."""
+
+    def __init__(self, message: str, *, outcome: ProvisionOutcome | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class RemoteWipeAcknowledged(DeviceError):
@@ -144,6 +167,11 @@ class PingReport:
     max_folders: int | None = None
     error: str | None = None
 
+    @property
+    def answered(self) -> bool:
+        """The server answered it as a Ping (status 1, 2 or 5), not with an error."""
+        return self.outcome in (PingOutcome.NO_CHANGES, PingOutcome.CHANGES, PingOutcome.ADJUSTED)
+
 
 # -- the device -----------------------------------------------------------------------------
 
@@ -159,6 +187,32 @@ def _root_status(el: Element | None) -> int | None:
         return int(value)
     except ValueError:
         raise ProtocolError(f"{el.tag}: Status is not a number: {value!r}", value=value) from None
+
+
+def _provision_failure(outcome: ProvisionOutcome) -> str:
+    """Why provisioning failed, as :class:`ProvisionFailed` says it."""
+    status = None if outcome.status is None else int(outcome.status)
+    if outcome.phase is ProvisionPhase.ACKNOWLEDGE:
+        return (
+            f"Provision acknowledgement failed: status {status}, "
+            f"policy status {outcome.policy_status}"
+        )
+    if outcome.status != ProvisionStatus.Success:
+        return f"Provision failed: status {status}"
+    return f"Provision: policy status {outcome.policy_status}, key {outcome.policy_key}"
+
+
+def _sync_failure(outcome: SyncOutcome, folder: Folder, max_windows: int) -> SyncFailed:
+    """The :class:`SyncFailed` for a collection's failed window loop."""
+    cid, name = folder.server_id, folder.display_name
+    status = None if outcome.status is None else int(outcome.status)
+    if outcome.failure is SyncFailure.TOO_MANY_WINDOWS:
+        message = f"Sync of {name}: still MoreAvailable after {max_windows} windows"
+    elif outcome.failure is SyncFailure.SYNC_KEY_REJECTED:
+        message = f"Sync of {name}: SyncKey rejected again after restart"
+    else:
+        message = f"Sync of {name} ({cid}) failed: status {status}"
+    return SyncFailed(message, status=status, collection=cid)
 
 
 def item_digest(data: object, version: str) -> str:
@@ -216,10 +270,19 @@ class EasClient:
         self._clock = clock
         self._now = now
         self._log = log or (lambda message: None)
-        self.max_ping_folders: int | None = None
+        self._ping_flow = PingFlow()
         self.throttle_reasons: list[str | None] = []
         self.notes: list[str] = []
         self.options_result: OptionsResult | None = None
+
+    @property
+    def max_ping_folders(self) -> int | None:
+        """The most folders a Ping watches: the server's MaxFolders after Status 6."""
+        return self._ping_flow.max_folders
+
+    @max_ping_folders.setter
+    def max_ping_folders(self, value: int | None) -> None:
+        self._ping_flow.max_folders = value
 
     # -- version ------------------------------------------------------------------------------
     @property
@@ -315,7 +378,7 @@ class EasClient:
     ) -> Element | None:
         """One command: build, send, check HTTP and global status; re-provision once on 449 or
         142-144; acknowledge a remote wipe on 140. Returns the decoded body (None if empty)."""
-        provisioned = False
+        reprovision = Reprovision(cmd)
         while True:
             version = self.version
 
@@ -336,28 +399,26 @@ class EasClient:
             try:
                 response = self._http(make, read_timeout=read_timeout)
             except ProvisionRequired:
-                if provisioned or cmd == "Provision":
+                if not reprovision.provision_required():
                     raise
                 self._log(f"HTTP 449 on {cmd}: provisioning, then retrying once")
                 self.provision()
-                provisioned = True
                 continue
             el = decode_body(response)
             try:
                 check_global_status(_root_status(el), cmd)
             except ProvisioningRequiredStatus as exc:
-                if provisioned or cmd == "Provision":
+                if not reprovision.provision_required():
                     raise
                 self._log(f"status {exc.code} on {cmd}: provisioning, then retrying once")
                 self.provision()
-                provisioned = True
                 continue
             except RemoteWipeRequested:
-                if cmd == "Provision":
+                if not reprovision.remote_wipe_requested():
                     raise
                 self._log(f"status 140 on {cmd}: the server requests a remote wipe")
                 # The Provision answer carries the RemoteWipe, acknowledged (and the error
-                # raised) in _acknowledge_wipe. Getting past it means there was none to ack.
+                # raised) in provision(). Getting past it means there was none to ack.
                 self.provision()
                 detail = f"status 140 on {cmd}, but the Provision answer had no RemoteWipe"
                 self.state.record_event("remote-wipe", f"{detail}; nothing acknowledged")
@@ -374,116 +435,97 @@ class EasClient:
         """
         version = self.version
         info = self.profile.device_information() if self.send_device_information else None
-        try:
-            first = self._provision_call(ProvisionRequest.initial(version, info), version)
-        except DeviceInformationRequired:
-            # 165 (MS-ASCMD 2.2.2): the server wants DeviceInformation; resend with it.
-            if info is not None:
-                raise
-            self._log("status 165: resending Provision with DeviceInformation")
-            info = self.profile.device_information()
-            first = self._provision_call(ProvisionRequest.initial(version, info), version)
-        if first.status != 1:
-            raise ProvisionFailed(f"Provision failed: status {int(first.status)}")
-        if first.policy_status == 2:
+        flow = ProvisionFlow(version, info)
+        step: ProvisionRequest | ProvisionOutcome = flow.request()
+        while isinstance(step, ProvisionRequest):
+            if flow.phase is ProvisionPhase.WIPE_ACKNOWLEDGE:
+                # MS-ASPROV 3.1.5.1.2.1: acknowledged and recorded; nothing is deleted.
+                self.state.record_event(
+                    "remote-wipe", f"{flow.wipe} wipe requested; acknowledged, not done"
+                )
+            try:
+                el = self.execute("Provision", step.to_element(version))
+            except DeviceInformationRequired:
+                # 165 (MS-ASCMD 2.2.2): the server wants DeviceInformation; resend with it.
+                again = flow.device_information_required(self.profile.device_information())
+                if again is None:
+                    raise
+                self._log("status 165: resending Provision with DeviceInformation")
+                step = again
+                continue
+            step = flow.receive_element(el)
+        outcome = step
+        if outcome.result is ProvisionResult.WIPED:
+            raise RemoteWipeAcknowledged(
+                f"the server requested a {outcome.wipe} remote wipe; acknowledged and recorded "
+                f"in {self.state.path} (nothing was deleted)"
+            )
+        if outcome.result is ProvisionResult.NO_POLICY:
             note = "the server has no policy for this device (Policy Status 2); going on without"
             self.notes.append(note)
             self._log(note)
             self.state.record_event("policy", "none: Policy Status 2")
             self.state.policy_key = None
             return None
-        if first.policy_status not in (None, 1) or first.policy_key is None:
-            raise ProvisionFailed(
-                f"Provision: policy status {first.policy_status}, key {first.policy_key}"
-            )
-        ack = ProvisionRequest.acknowledge(first.policy_key, version=version)
-        second = self._provision_call(ack, version)
-        if second.status != 1 or second.policy_key is None:
-            raise ProvisionFailed(
-                f"Provision acknowledgement failed: status {int(second.status)}, "
-                f"policy status {second.policy_status}"
-            )
-        self.state.policy_key = second.policy_key
-        self.state.record_event("provisioned", f"policy key {second.policy_key}")
-        return second.policy_key
-
-    def _provision_call(self, request: ProvisionRequest, version: str) -> ProvisionResponse:
-        el = self.execute("Provision", request.to_element(version))
-        if el is None:
-            raise ProtocolError("Provision: empty response body")
-        response = ProvisionResponse.from_element(el)
-        if response.remote_wipe or response.account_only_remote_wipe:
-            self._acknowledge_wipe(response, version)
-        return response
-
-    def _acknowledge_wipe(self, response: ProvisionResponse, version: str) -> None:
-        """Acknowledge a RemoteWipe (MS-ASPROV 3.1.5.1.2.1) and record it. Deletes nothing."""
-        kind = "account-only" if response.account_only_remote_wipe else "device"
-        self.state.record_event("remote-wipe", f"{kind} wipe requested; acknowledged, not done")
-        if response.account_only_remote_wipe:
-            ack = ProvisionRequest(policy_type=None, account_only_remote_wipe_status=1)
-        else:
-            ack = ProvisionRequest(policy_type=None, remote_wipe_status=1)
-        self.execute("Provision", ack.to_element(version))
-        raise RemoteWipeAcknowledged(
-            f"the server requested a {kind} remote wipe; acknowledged and recorded in "
-            f"{self.state.path} (nothing was deleted)"
-        )
+        if outcome.result is ProvisionResult.FAILED or outcome.policy_key is None:
+            raise ProvisionFailed(_provision_failure(outcome), outcome=outcome)
+        self.state.policy_key = outcome.policy_key
+        self.state.record_event("provisioned", f"policy key {outcome.policy_key}")
+        return outcome.policy_key
 
     # -- FolderSync (MS-ASCMD 2.2.1.5) ---------------------------------------------------------
     def folder_sync(self) -> tuple[int, int]:
         """Bring the folder hierarchy up to date; returns (folders added, folders deleted)."""
-        for _attempt in range(2):
-            key = self.state.folder_sync_key
-            el = self.execute("FolderSync", FolderSyncRequest(key).to_element(self.version))
+        update = self.fetch_hierarchy(self.state.folder_sync_key)
+        self.apply_hierarchy(update)
+        return len(update.added), len(update.deleted)
+
+    def fetch_hierarchy(self, sync_key: str) -> HierarchyUpdate:
+        """FolderSync from ``sync_key`` (again from 0 after status 9) to the changes to store;
+        :class:`SyncFailed` for a status that cannot be recovered from."""
+        flow = FolderSyncFlow(sync_key)
+        step: FolderSyncRequest | HierarchyUpdate | FolderSyncFailed = flow.request()
+        while isinstance(step, FolderSyncRequest):
+            if flow.restarted:  # status 9: this is the request from SyncKey 0
+                self._log("FolderSync status 9: starting the hierarchy again from SyncKey 0")
+            el = self.execute("FolderSync", step.to_element(self.version))
             if el is None:
                 raise ProtocolError("FolderSync: empty response body")
-            r = FolderSyncResponse.from_element(el)
-            if r.status == 9 and key != "0":
-                self._log("FolderSync status 9: starting the hierarchy again from SyncKey 0")
-                self.state.reset_hierarchy()
-                continue
-            if r.status != 1 or r.sync_key is None:
-                raise SyncFailed(f"FolderSync failed: status {int(r.status)}", status=int(r.status))
-            self.state.apply_folder_sync(
-                r.sync_key,
-                adds=[
-                    Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in r.added
-                ],
-                updates=[
-                    Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in r.updated
-                ],
-                deletes=[f.server_id for f in r.deleted],
-                expected_sync_key=key,
+            step = flow.receive(FolderSyncResponse.from_element(el))
+        if isinstance(step, FolderSyncFailed):
+            raise SyncFailed(
+                f"FolderSync failed: status {int(step.status)}", status=int(step.status)
             )
-            return len(r.added), len(r.deleted)
-        raise SyncFailed("FolderSync kept answering status 9", status=9)
+        return step
+
+    def apply_hierarchy(self, update: HierarchyUpdate) -> None:
+        """Store a FolderSync's changes and new SyncKey (after dropping the old hierarchy when
+        the flow started again from SyncKey 0)."""
+        if update.restarted:
+            self.state.reset_hierarchy()
+        self.state.apply_folder_sync(
+            update.sync_key,
+            adds=[
+                Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in update.added
+            ],
+            updates=[
+                Folder(f.server_id, f.parent_id, f.display_name, int(f.type))
+                for f in update.updated
+            ],
+            deletes=list(update.deleted),
+            expected_sync_key=update.expected_sync_key,
+        )
 
     def mail_folders(self) -> list[Folder]:
         """Folders of the types this profile syncs (mail by default)."""
         return [f for f in self.state.folders() if f.type in self.profile.folder_types]
 
     # -- Sync (MS-ASCMD 2.2.1.21) ------------------------------------------------------------------
-    def _collection_request(
-        self, collection_id: str, sync_key: str, class_: str
-    ) -> SyncCollectionRequest:
-        # class_ is written for 2.5-12.1 only, where the request names it (AirSync:Class, MS-ASCMD).
-        if sync_key == "0":
-            # The priming request: no GetChanges, no options (MS-ASCMD 3.1.5.3).
-            return SyncCollectionRequest(sync_key="0", collection_id=collection_id, class_=class_)
-        options: tuple[SyncOptions, ...] = ()
+    def _sync_options(self) -> tuple[SyncOptions, ...]:
+        """The Options of a collection after priming: plain-text bodies up to 32 KiB (12.0+)."""
         if version_at_least(self.version, "12.0"):
-            options = (
-                SyncOptions(body_preferences=(BodyPreference(type=1, truncation_size=32768),)),
-            )
-        return SyncCollectionRequest(
-            sync_key=sync_key,
-            collection_id=collection_id,
-            get_changes=True,
-            window_size=self.profile.window_size,
-            options=options,
-            class_=class_,
-        )
+            return (SyncOptions(body_preferences=(BodyPreference(type=1, truncation_size=32768),)),)
+        return ()
 
     def sync_collection(self, folder: Folder) -> FolderReport:
         """Sync one folder to the end: prime with SyncKey 0 if needed, then every window until
@@ -491,36 +533,26 @@ class EasClient:
         cid = folder.server_id
         class_ = folder_class(folder.type) or "Email"
         report = FolderReport(cid, folder.display_name)
-        restarts = 0
         snapshot: dict[str, str] | None = None
         counted = (0, 0, 0)
-        for _window in range(self.max_windows):
-            key = self.state.sync_key(cid)
-            request = SyncRequest(collections=(self._collection_request(cid, key, class_),))
+        # class_ is written for 2.5-12.1 only, where the request names it (AirSync:Class).
+        flow = SyncCollectionFlow(
+            cid,
+            self.state.sync_key(cid),
+            class_=class_,
+            window_size=self.profile.window_size,
+            options=self._sync_options(),
+            max_windows=self.max_windows,
+        )
+        while isinstance(request := flow.next_request(), SyncRequest):
             el = self.execute("Sync", request.to_element(self.version))
-            resp = parse_sync_body(el, {cid: class_})
-            if resp.status is not None and resp.status != 1:
-                if resp.status == 12:
-                    raise _HierarchyChanged()
-                if resp.status in (13, 16) and restarts < 3:
-                    restarts += 1  # incomplete request / retry: we always send the full request
-                    continue
-                raise SyncFailed(
-                    f"Sync of {folder.display_name} ({cid}) failed: status {int(resp.status)}",
-                    status=int(resp.status),
-                    collection=cid,
-                )
-            col = resp.collection(cid)
-            if col is None:
-                break  # empty answer: nothing changed (MS-ASCMD 2.2.1.21)
-            if col.status == 3:
-                if restarts >= 3:
-                    raise SyncFailed(
-                        f"Sync of {folder.display_name}: SyncKey rejected again after restart",
-                        status=3,
-                        collection=cid,
-                    )
-                restarts += 1
+            step = flow.receive(parse_sync_body(el, {cid: class_}))
+            if isinstance(step, SyncWindow):
+                result = self._apply(cid, step.expected_sync_key, step.sync_key, step.commands)
+                report.added += result.added
+                report.changed += result.changed
+                report.deleted += result.deleted
+            elif isinstance(step, SyncRestart):
                 if snapshot is None:
                     # Report the net change once the resync is done, not "all gone, all new".
                     snapshot = {i.server_id: i.digest for i in self.state.items(cid)}
@@ -529,29 +561,12 @@ class EasClient:
                 report.restarted = True
                 report.added = report.changed = report.deleted = 0
                 self._log(f"Sync status 3 on {cid}: starting again from SyncKey 0")
-                continue
-            if col.status == 12:
-                raise _HierarchyChanged()
-            if col.status != 1 or col.sync_key is None:
-                raise SyncFailed(
-                    f"Sync of {folder.display_name} ({cid}) failed: status {int(col.status)}",
-                    status=int(col.status),
-                    collection=cid,
-                )
-            result = self._apply(cid, key, col.sync_key, col.commands)
-            report.added += result.added
-            report.changed += result.changed
-            report.deleted += result.deleted
-            if key == "0":
-                continue  # primed: now fetch
-            if not col.more_available:
-                break
-        else:
-            raise SyncFailed(
-                f"Sync of {folder.display_name}: still MoreAvailable after {self.max_windows} "
-                "windows",
-                collection=cid,
-            )
+            # SyncResend (13/16): the same full request goes again.
+        outcome = request
+        if outcome.result is SyncResult.HIERARCHY_CHANGED:
+            raise _HierarchyChanged()
+        if outcome.result is SyncResult.FAILED:
+            raise _sync_failure(outcome, folder, self.max_windows)
         if snapshot is not None:
             after = {i.server_id: i.digest for i in self.state.items(cid)}
             report.added = counted[0] + len(after.keys() - snapshot.keys())
@@ -637,13 +652,10 @@ class EasClient:
         """The folders to watch: the given ids, or every mail folder; trimmed to MaxFolders."""
         known = {f.server_id: f for f in self.state.folders()}
         ids = list(folder_ids) if folder_ids else [f.server_id for f in self.mail_folders()]
-        folders = [
+        return self._ping_flow.folders(
             PingFolder(i, (folder_class(known[i].type) if i in known else None) or "Email")
             for i in ids
-        ]
-        if self.max_ping_folders is not None:
-            folders = folders[: self.max_ping_folders]
-        return folders
+        )
 
     def ping(
         self, heartbeat: int | None = None, folder_ids: Iterable[str] | None = None
@@ -652,8 +664,7 @@ class EasClient:
         margin, outcome classified, the strategy told. Status 5 adopts the server's value,
         6 trims the folder list for the next Ping, 7 runs FolderSync."""
         hb = heartbeat if heartbeat is not None else self.heartbeat.next_heartbeat()
-        folders = self.ping_folders(folder_ids)
-        body = PingRequest(hb, tuple(folders)).to_body(self.version)
+        body = self._ping_flow.request(hb, self.ping_folders(folder_ids)).to_body(self.version)
         started = self._clock()
         try:
             el = self.execute("Ping", body, read_timeout=hb + self.ping_margin)
@@ -671,12 +682,10 @@ class EasClient:
         if el is None:
             self.heartbeat.observe(PingOutcome.OTHER_STATUS, None)
             return PingReport(PingOutcome.OTHER_STATUS, None, held, hb, error="empty Ping answer")
-        r = PingResponse.from_element(el)
+        r = self._ping_flow.receive(PingResponse.from_element(el))
         outcome = classify_ping_status(int(r.status))
-        self.heartbeat.observe(outcome, r.heartbeat_interval)
-        if r.status == 6 and r.max_folders:
-            self.max_ping_folders = r.max_folders
-        elif r.status == 7:
+        self.heartbeat.observe(outcome, r.heartbeat)
+        if r.action is PingAction.FOLDER_SYNC:
             self._log("Ping status 7: running FolderSync")
             self.folder_sync()
         return PingReport(
@@ -684,8 +693,8 @@ class EasClient:
             int(r.status),
             held,
             hb,
-            folders=tuple(r.folders),
-            server_heartbeat=r.heartbeat_interval,
+            folders=r.folders,
+            server_heartbeat=r.heartbeat,
             max_folders=r.max_folders,
         )
 

@@ -13,7 +13,7 @@ import ssl
 
 import httpx
 
-from easclient.protocol import EasHTTPError
+from easclient.protocol import EasHTTPError, PingStatus
 
 from .heartbeat import PingOutcome
 
@@ -26,11 +26,11 @@ _CONNECT_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, er
 
 def classify_ping_status(status: int | None) -> PingOutcome:
     """A Ping response's Status (MS-ASCMD 2.2.3.177.11) as an outcome; None = empty body."""
-    if status == 1:
+    if status == PingStatus.HeartbeatExpired:
         return PingOutcome.NO_CHANGES
-    if status == 2:
+    if status == PingStatus.ChangesOccurred:
         return PingOutcome.CHANGES
-    if status == 5:
+    if status == PingStatus.InvalidHeartbeatInterval:
         return PingOutcome.ADJUSTED
     return PingOutcome.OTHER_STATUS
 

@@ -18,7 +18,9 @@ from easclient.client import get_profile
 from easclient.protocol import build_request
 from easclient.protocol.foldersync import FolderSyncRequest, FolderSyncResponse
 from easclient.protocol.options import build_options_request
-from easclient.protocol.provision import ProvisionRequest, ProvisionResponse
+from easclient.protocol.provision import ProvisionRequest
+from easclient.protocol.provision_flow import ProvisionFlow, ProvisionOutcome, ProvisionResult
+from easclient.protocol.status import PingStatus
 from easclient.protocol.sync import (
     SyncCollectionRequest,
     SyncRequest,
@@ -56,17 +58,15 @@ class _Raw:
         """Get a PolicyKey where the server hands one out (MS-ASPROV 3.1.5.1), so that the
         probes are not answered 449."""
         info = self.profile.device_information() if version_at_least(self.version, "14.1") else None
-        initial = ProvisionRequest.initial(self.version, info)
-        r, el = self.post("Provision", initial.to_element(self.version), auth=self.auth)
-        if r.status_code != 200 or el is None:
-            return
-        first = ProvisionResponse.from_element(el)
-        if first.policy_key is None or first.policy_status == 2:
-            return
-        ack = ProvisionRequest.acknowledge(first.policy_key, version=self.version)
-        r, el = self.post("Provision", ack.to_element(self.version), auth=self.auth)
-        if r.status_code == 200 and el is not None:
-            self.policy_key = ProvisionResponse.from_element(el).policy_key
+        flow = ProvisionFlow(self.version, info)
+        step: ProvisionRequest | ProvisionOutcome = flow.request()
+        while isinstance(step, ProvisionRequest):
+            r, el = self.post("Provision", step.to_element(self.version), auth=self.auth)
+            if r.status_code != 200 or el is None:
+                return  # the probes then show what the server does without a key
+            step = flow.receive_element(el)
+        if step.result is ProvisionResult.PROVISIONED:
+            self.policy_key = step.policy_key
 
     def close(self) -> None:
         self.http.close()
@@ -292,7 +292,11 @@ def version_deviations(report: MatrixReport) -> list[Deviation]:
                 )
             )
         long_ping = run.step("Ping (above maximum)")
-        if long_ping is not None and long_ping.status == 5 and long_ping.seconds > 3.0:
+        if (
+            long_ping is not None
+            and long_ping.status == PingStatus.InvalidHeartbeatInterval
+            and long_ping.seconds > 3.0
+        ):
             found.append(
                 Deviation(
                     "ping-status5-delayed",

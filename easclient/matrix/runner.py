@@ -29,6 +29,7 @@ from easclient.client import (
     NetworkError,
     get_profile,
 )
+from easclient.client.device import ProvisionFailed, SyncFailed
 from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS, EasHTTPError, EasStatusError, ProtocolError
 from easclient.protocol.email import Email
@@ -43,15 +44,31 @@ from easclient.protocol.itemoperations import (
     ItemOperationsRequest,
     ItemOperationsResponse,
 )
-from easclient.protocol.provision import ProvisionRequest, ProvisionResponse
+from easclient.protocol.provision_flow import ProvisionPhase
 from easclient.protocol.settings import SettingsRequest, SettingsResponse
+from easclient.protocol.status import (
+    FolderSyncStatus,
+    PingStatus,
+    PolicyStatus,
+    ProvisionStatus,
+    SyncStatus,
+)
 from easclient.protocol.sync import (
+    INITIAL_SYNC_KEY,
     BodyPreference,
     SyncAdd,
-    SyncCollectionRequest,
     SyncOptions,
     SyncRequest,
     parse_sync_body,
+)
+from easclient.protocol.sync_flow import (
+    SyncCollectionFlow,
+    SyncFailure,
+    SyncOutcome,
+    SyncResend,
+    SyncRestart,
+    SyncResult,
+    SyncWindow,
 )
 from easclient.protocol.versions import version_at_least
 
@@ -196,62 +213,48 @@ class _VersionFlow:
 
     # -- steps ---------------------------------------------------------------------------------
     def provision(self) -> tuple[int | None, bool, str]:
-        """MS-ASPROV 3.1.5.1: policy request; acknowledge when a temporary key comes back."""
-        c = self.client
-        # DeviceInformation rides along from 14.1 (MS-ASPROV 2.2.2.52; some servers require it).
-        info = c.profile.device_information() if self.at_least("14.1") else None
-        initial = ProvisionRequest.initial(self.version, info)
-        el = c.execute("Provision", initial.to_element(self.version))
-        if el is None:
-            return None, False, "empty answer"
-        r = ProvisionResponse.from_element(el)
-        if int(r.status) != 1:
-            return int(r.status), False, f"Provision status {int(r.status)}"
-        if r.policy_status == 2 or r.policy_key is None:
+        """MS-ASPROV 3.1.5.1: the client's own provisioning flow (policy request; acknowledge
+        when a temporary key comes back; DeviceInformation rides along from 14.1)."""
+        try:
+            key = self.client.provision()
+        except ProvisionFailed as exc:
+            outcome = exc.outcome
+            if outcome is None:
+                raise
+            status = None if outcome.status is None else int(outcome.status)
+            if outcome.phase is ProvisionPhase.ACKNOWLEDGE:
+                return status, False, "acknowledgement failed"
+            if outcome.status != ProvisionStatus.Success:
+                return status, False, f"Provision status {status}"
+            return status, False, str(exc)
+        if key is None:
             return (
                 1,
                 True,
-                f"no policy (Policy Status {r.policy_status}, no PolicyKey): going on without",
+                f"no policy (Policy Status {int(PolicyStatus.NoPolicy)}, no PolicyKey): "
+                "going on without",
             )
-        ack = ProvisionRequest.acknowledge(r.policy_key, version=self.version)
-        el2 = c.execute("Provision", ack.to_element(self.version))
-        r2 = ProvisionResponse.from_element(el2) if el2 is not None else None
-        if r2 is None or int(r2.status) != 1 or r2.policy_key is None:
-            return (int(r2.status) if r2 else None), False, "acknowledgement failed"
-        c.state.policy_key = r2.policy_key
         return 1, True, "policy acknowledged, final PolicyKey received"
 
     def folder_sync(self, key: str | None = None) -> tuple[int | None, bool, str]:
         c = self.client
         key = key if key is not None else c.state.folder_sync_key
-        el = c.execute("FolderSync", FolderSyncRequest(key).to_element(self.version))
-        if el is None:
-            return None, False, "empty answer"
-        r = FolderSyncResponse.from_element(el)
-        if int(r.status) != 1 or r.sync_key is None:
-            return int(r.status), False, f"FolderSync status {int(r.status)}"
-        if key == "0":
+        try:
+            update = c.fetch_hierarchy(key)
+        except SyncFailed as exc:
+            return exc.status, False, f"FolderSync status {exc.status}"
+        if key == INITIAL_SYNC_KEY:
             c.state.reset_hierarchy()
-        from easclient.client.state import Folder  # the client's record of a folder
-
-        c.state.apply_folder_sync(
-            r.sync_key,
-            adds=[Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in r.added],
-            updates=[
-                Folder(f.server_id, f.parent_id, f.display_name, int(f.type)) for f in r.updated
-            ],
-            deletes=[f.server_id for f in r.deleted],
-            expected_sync_key=key,
-        )
-        inbox = [f for f in r.added if int(f.type) == INBOX_TYPE]
+        c.apply_hierarchy(update)
+        inbox = [f for f in update.added if int(f.type) == INBOX_TYPE]
         if inbox:
             self.inbox = inbox[0].server_id
-        changes = len(r.added) + len(r.updated) + len(r.deleted)
-        if key == "0":
+        changes = len(update.added) + len(update.updated) + len(update.deleted)
+        if update.restarted or key == INITIAL_SYNC_KEY:
             return (
                 1,
                 self.inbox is not None,
-                f"{len(r.added)} folders" + ("" if self.inbox else ", no Inbox"),
+                f"{len(update.added)} folders" + ("" if self.inbox else ", no Inbox"),
             )
         return 1, True, f"{changes} changes"
 
@@ -267,78 +270,84 @@ class _VersionFlow:
         if el is None:
             return None, False, "empty answer"
         r = FolderSyncResponse.from_element(el)
-        return int(r.status), int(r.status) == 1, f"{len(r.added)} folders"
+        return int(r.status), r.status == FolderSyncStatus.Success, f"{len(r.added)} folders"
 
-    def _collection(self, key: str) -> SyncCollectionRequest:
-        if key == "0":
-            return SyncCollectionRequest(sync_key="0", collection_id=self.inbox or "")
+    def _inbox_flow(self, key: str, max_windows: int) -> SyncCollectionFlow:
+        """The client's Sync window loop for the Inbox, with bodies up to 64 KiB (12.0+)."""
+        assert self.inbox is not None
         options: tuple[SyncOptions, ...] = ()
         if self.at_least("12.0"):
             options = (
                 SyncOptions(body_preferences=(BodyPreference(type=1, truncation_size=65536),)),
             )
-        return SyncCollectionRequest(
-            sync_key=key,
-            collection_id=self.inbox or "",
-            get_changes=True,
-            window_size=25,
-            options=options,
+        return SyncCollectionFlow(
+            self.inbox, key, window_size=25, options=options, max_windows=max_windows
         )
 
-    def _sync_request(self, key: str):
-        """One Sync of the Inbox: (top-level error status or None, the collection or None)."""
+    def _sync_window(
+        self, flow: SyncCollectionFlow, request: SyncRequest
+    ) -> SyncWindow | SyncRestart | SyncResend | SyncOutcome:
+        """Send one Sync of the Inbox and let the flow read the answer."""
         assert self.inbox is not None
-        req = SyncRequest(collections=(self._collection(key),))
-        el = self.client.execute("Sync", req.to_element(self.version))
-        resp = parse_sync_body(el, {self.inbox: "Email"})
-        if resp.status is not None and int(resp.status) != 1:
-            return int(resp.status), None
-        return None, resp.collection(self.inbox)
+        el = self.client.execute("Sync", request.to_element(self.version))
+        return flow.receive(parse_sync_body(el, {self.inbox: "Email"}))
+
+    @staticmethod
+    def _sync_failed(outcome: SyncOutcome) -> tuple[int | None, bool, str]:
+        status = None if outcome.status is None else int(outcome.status)
+        where = "Sync status" if outcome.top_level else "collection status"
+        return status, False, f"{where} {status}"
 
     def resync(self) -> tuple[int | None, bool, str]:
         """The Sync a device sends after Ping Status 2 (MS-ASCMD 3.1.5.4)."""
         if self.inbox is None or self.sync_key is None:
             return None, False, "Inbox not synced"
-        top, col = self._sync_request(self.sync_key)
-        if top is not None:
-            return top, False, f"Sync status {top}"
-        if col is None:
+        flow = self._inbox_flow(self.sync_key, max_windows=1)
+        request = flow.next_request()
+        assert isinstance(request, SyncRequest)
+        step = self._sync_window(flow, request)
+        if isinstance(step, SyncWindow):
+            self.sync_key = step.sync_key
+            self.resync_changes = len(step.commands)
+            return int(SyncStatus.Success), True, f"{len(step.commands)} changes"
+        if isinstance(step, SyncOutcome) and step.result is SyncResult.COMPLETE:
             self.resync_changes = 0
-            return 1, True, "empty answer: no changes"
-        if col.sync_key:
-            self.sync_key = col.sync_key
-        self.resync_changes = len(col.commands)
-        return int(col.status), int(col.status) == 1, f"{len(col.commands)} changes"
+            return int(SyncStatus.Success), True, "empty answer: no changes"
+        if isinstance(step, SyncOutcome):
+            return self._sync_failed(step)
+        if isinstance(step, SyncResend):
+            return int(step.status), False, f"Sync status {int(step.status)}"
+        rejected = int(SyncStatus.InvalidSyncKey)  # SyncRestart: the key was refused
+        return rejected, False, f"collection status {rejected}"
 
     def sync_inbox(self) -> tuple[int | None, bool, str]:
         """Prime with SyncKey 0, then windows until MoreAvailable is gone (bounded)."""
         if self.inbox is None:
             return None, False, "no Inbox from FolderSync"
-        key, items, bodies, windows = "0", 0, 0, 0
-        status: int | None = None
-        for windows in range(1, 41):  # noqa: B007 - reported below
-            top, col = self._sync_request(key)
-            if top is not None:
-                return top, False, f"Sync status {top}"
-            if col is None:
-                status = status or 1
-                break  # empty answer: no changes (MS-ASCMD 2.2.1.21)
-            status = int(col.status)
-            if status != 1 or col.sync_key is None:
-                return status, False, f"collection status {status}"
-            for cmd in col.commands:
+        items, bodies = 0, 0
+        flow = self._inbox_flow(INITIAL_SYNC_KEY, max_windows=40)
+        while isinstance(request := flow.next_request(), SyncRequest):
+            step = self._sync_window(flow, request)
+            if not isinstance(step, SyncWindow):
+                continue
+            for cmd in step.commands:
                 if isinstance(cmd, SyncAdd):
                     items += 1
                     self.first_item = self.first_item or cmd.server_id
                     data = cmd.application_data
                     if isinstance(data, Email) and data.body is not None and data.body.data:
                         bodies += 1
-            first = key == "0"
-            key = col.sync_key
-            if not first and not col.more_available:
-                break
-        self.sync_key = key
-        return status, True, f"{items} items, {bodies} with bodies, {windows} requests"
+        # Still MoreAvailable after 40 requests: what came is reported, the rest left.
+        if request.result is not SyncResult.COMPLETE and (
+            request.failure is not SyncFailure.TOO_MANY_WINDOWS
+        ):
+            return self._sync_failed(request)
+        self.sync_key = flow.sync_key
+        return (
+            int(SyncStatus.Success),
+            True,
+            f"{items} items, {bodies} with bodies, {flow.requests} requests",
+        )
 
     def get_item_estimate(self) -> tuple[int | None, bool, str]:
         if self.inbox is None or self.sync_key is None:
@@ -433,7 +442,7 @@ class _VersionFlow:
             detail += f", server's HeartbeatInterval {report.server_heartbeat}"
         if report.folders:
             detail += f", {len(report.folders)} folder(s) changed"
-        return report.status, report.status in (1, 2, 5), detail
+        return report.status, report.answered, detail
 
     # -- the whole flow ------------------------------------------------------------------------
     def execute(self) -> VersionRun:
@@ -450,7 +459,7 @@ class _VersionFlow:
         if self.at_least("12.1"):
             _timed_step(run, "FolderSync (base64 query)", self.folder_sync_base64)
         ping = _timed_step(run, "Ping", lambda: self.ping(cfg.heartbeat))
-        if ping.status == 2:
+        if ping.status == PingStatus.ChangesOccurred:
             _timed_step(run, "Sync (after Ping 2)", self.resync)
             if self.resync_changes == 0:
                 self.deviations.append(

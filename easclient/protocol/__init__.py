@@ -13,6 +13,7 @@ from . import (
     errors,
     foldercommands,
     foldersync,
+    foldersync_flow,
     getitemestimate,
     http,
     itemoperations,
@@ -22,7 +23,9 @@ from . import (
     notes,
     options,
     ping,
+    ping_flow,
     provision,
+    provision_flow,
     query,
     search,
     sendmail,
@@ -32,6 +35,7 @@ from . import (
     sync,
     tasks,
     timezone,
+    sync_flow,
     versions,
 )
 from .calendar import *  # noqa: F403
@@ -41,6 +45,7 @@ from .email import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .foldercommands import *  # noqa: F403
 from .foldersync import *  # noqa: F403
+from .foldersync_flow import *  # noqa: F403
 from .getitemestimate import *  # noqa: F403
 from .http import *  # noqa: F403
 from .itemoperations import *  # noqa: F403
@@ -50,7 +55,9 @@ from .multipart import *  # noqa: F403
 from .notes import *  # noqa: F403
 from .options import *  # noqa: F403
 from .ping import *  # noqa: F403
+from .ping_flow import *  # noqa: F403
 from .provision import *  # noqa: F403
+from .provision_flow import *  # noqa: F403
 from .query import *  # noqa: F403
 from .search import *  # noqa: F403
 from .sendmail import *  # noqa: F403
@@ -60,6 +67,7 @@ from .status import *  # noqa: F403
 from .sync import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .timezone import *  # noqa: F403
+from .sync_flow import *  # noqa: F403
 from .versions import *  # noqa: F403
 
 __all__ = [
@@ -90,4 +98,9 @@ __all__ = [
     *tasks.__all__,
     *notes.__all__,
     *timezone.__all__,
+    # the flows: state machines fed parsed answers (Provision, FolderSync, Sync, Ping)
+    *provision_flow.__all__,
+    *foldersync_flow.__all__,
+    *sync_flow.__all__,
+    *ping_flow.__all__,
 ]

@@ -10,8 +10,10 @@ from easclient.client.capture import CaptureWriter, basic_credential
 from easclient.client.device import (
     DeviceError,
     EasClient,
+    ProvisionFailed,
     RedirectLoop,
     RemoteWipeAcknowledged,
+    SyncFailed,
 )
 from easclient.client.heartbeat import FixedHeartbeat, PingOutcome
 from easclient.client.profiles import get_profile
@@ -391,3 +393,92 @@ def test_capture_never_holds_secrets(make, tmp_path):
     assert "<Sync" in sync["response"]["xml"] and sync["query_decoded"]["cmd"] == "Sync"
     assert sync["request_headers"]["Authorization"] == "Basic [redacted]"
     assert lines[-1]["status"] == 401
+
+
+# -- the protocol flows, driven by the client (issue 12) --------------------------------------
+
+
+def _sent(server, cmd):
+    return [b for m, t, h, b in server.requests if m == "POST" and cmd in t]
+
+
+def test_foldersync_status_9_restarts_the_hierarchy_from_0(make):
+    server = FakeServer(items_per_folder=2)
+    client = make(server)
+    client.sync_all_mail()
+    assert client.state.sync_key("5") != "0" and held(client, "5")
+    server.inject("FolderSync", body=FolderSyncResponse(status=9).to_element())
+    before = len(_sent(server, "FolderSync"))
+    assert client.folder_sync() == (3, 0)  # the whole hierarchy again
+    assert len(_sent(server, "FolderSync")) == before + 2
+    assert client.state.folder_sync_key == "F1"
+    assert {f.server_id for f in client.state.folders()} == {"5", "6", "7"}
+    # The old hierarchy went with its collections: mail starts again from SyncKey 0.
+    assert client.state.sync_key("5") == "0" and not held(client, "5")
+    client.sync_all_mail()
+    assert held(client, "5") == server.server_ids("5")
+
+
+def test_foldersync_other_status_is_sync_failed_with_it(make):
+    server = FakeServer()
+    client = make(server)
+    client.sync_all_mail()
+    server.inject("FolderSync", body=FolderSyncResponse(status=6).to_element())
+    with pytest.raises(SyncFailed, match="FolderSync failed: status 6") as caught:
+        client.folder_sync()
+    assert caught.value.status == 6
+    assert client.state.folder_sync_key == "F1"  # nothing applied
+
+
+@pytest.mark.parametrize("status", [13, 16])
+def test_sync_status_13_16_resends_the_same_request(make, status):
+    server = FakeServer(items_per_folder=2)
+    client = make(server)
+    client.sync_all_mail()
+    server.add_mail("5")
+    server.inject("Sync", body=SyncResponse(status=status).to_element())
+    folder = next(f for f in client.state.folders() if f.server_id == "5")
+    before = len(_sent(server, "Sync"))
+    report = client.sync_collection(folder)
+    bodies = _sent(server, "Sync")[before:]
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    assert report.added == 1 and held(client, "5") == server.server_ids("5")
+
+
+def test_sync_retry_is_bounded_to_three_resends(make):
+    server = FakeServer(items_per_folder=1)
+    client = make(server)
+    client.sync_all_mail()
+    server.inject("Sync", body=SyncResponse(status=16).to_element(), times=4)
+    folder = next(f for f in client.state.folders() if f.server_id == "5")
+    with pytest.raises(SyncFailed, match=r"Sync of Inbox \(5\) failed: status 16") as caught:
+        client.sync_collection(folder)
+    assert (caught.value.status, caught.value.collection) == (16, "5")
+
+
+def test_sync_more_available_past_max_windows_fails(make):
+    server = FakeServer(items_per_folder=12)  # android: windows of 5 → priming + 3 windows
+    client = make(server, max_windows=3)
+    with pytest.raises(SyncFailed, match="still MoreAvailable after 3 windows"):
+        client.sync_all_mail()
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (ProvisionResponse(status=3), "Provision failed: status 3"),
+        (
+            ProvisionResponse(status=1, policy_type="MS-EAS-Provisioning-WBXML", policy_status=4),
+            "Provision: policy status 4, key None",
+        ),
+    ],
+)
+def test_provision_refused_says_how(make, answer, message):
+    server = FakeServer()
+    client = make(server)
+    client.state.protocol_version = "14.1"
+    server.inject("Provision", body=answer.to_element())
+    with pytest.raises(ProvisionFailed, match=message) as caught:
+        client.provision()
+    assert caught.value.outcome is not None and caught.value.outcome.status == answer.status
+    assert client.state.policy_key is None
