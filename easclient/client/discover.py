@@ -15,6 +15,7 @@ error, or a 451 without a usable X-MS-Location), as devices do (EAS-FACTS §11).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -72,24 +73,25 @@ def is_email(text: str) -> bool:
     return "@" in text and "://" not in text and "/" not in text
 
 
+_CONNECT_TO = re.compile(r"^(\[[^\]]*\]|[^:\[\]]*):(\d*):(\[[^\]]+\]|[^:\[\]]+):(\d+)$")
+
+
 def parse_connect_to(entries: Iterable[str]) -> dict[tuple[str, int], tuple[str, int]]:
     """curl's ``HOST1:PORT1:HOST2:PORT2`` entries; an empty HOST1 (or PORT1) matches any.
 
     Keys are ``(host or "", port or 0)``; the value is where to connect instead."""
     out: dict[tuple[str, int], tuple[str, int]] = {}
     for entry in entries:
-        parts = entry.rsplit(":", 3) if entry.count(":") >= 3 else []
-        if len(parts) != 4 or not parts[2] or not parts[3].isdigit():
+        m = _CONNECT_TO.match(entry.strip())
+        if m is None:
             raise DiscoveryError(
                 f"--connect-to wants HOST1:PORT1:HOST2:PORT2, got {excerpt(entry)}"
             )
-        host1, port1, host2, port2 = parts
-        if port1 and not port1.isdigit():
-            raise DiscoveryError(f"--connect-to {excerpt(entry)}: {port1!r} is not a port")
+        host1, port1, host2, port2 = (g.strip("[]") for g in m.groups())
         p1, p2 = int(port1 or 0), int(port2)
         if not (0 <= p1 <= 65535 and 0 < p2 <= 65535):
             raise DiscoveryError(f"--connect-to {excerpt(entry)}: port out of range")
-        out[(host1.lower(), p1)] = (host2.strip("[]"), p2)
+        out[(host1.lower(), p1)] = (host2, p2)
     return out
 
 
