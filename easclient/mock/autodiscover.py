@@ -185,11 +185,12 @@ class AutodiscoverEndpoints:
                 build_autodiscover_error(email, sc.errors[key], debug_data="MailUser"),
                 media_type=_XML,
             )
-        user = self.config.user(key)
         try:
             in_domain = domain_of(email) == self.domain
         except AutodiscoverError:
             in_domain = False
+        # A user by address, or by name in the Autodiscover domain (it may differ from theirs).
+        user = self.config.user(key) or self.config.user(key.partition("@")[0])
         if user is None or not in_domain:
             return Response(
                 build_autodiscover_error(email, "The e-mail address cannot be found."),
