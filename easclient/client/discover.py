@@ -375,14 +375,21 @@ class _Runner:
         self.backend.routes[(host.lower(), port)] = [(a, port) for a in found[:8]]
         return True
 
-    def _read(self, response: httpx.Response) -> bytes:
+    def _read(self, response: httpx.Response, until: float) -> bytes:
+        """The body, bounded in size and in time as a whole (a peer dripping a byte at a
+        time under the read timeout must not hold the run)."""
+        coding = response.headers.get("content-encoding", "identity").strip().lower()
+        if coding not in ("", "identity"):
+            raise AutodiscoverError(f"the answer is {excerpt(coding)}-encoded; identity was asked")
         body = bytearray()
-        for chunk in response.iter_bytes():
+        for chunk in response.iter_raw(4096):
             body += chunk
             if len(body) > MAX_AUTODISCOVER_BYTES:
                 raise AutodiscoverError(
                     f"the answer is larger than {MAX_AUTODISCOVER_BYTES:,} bytes: refused"
                 )
+            if self.clock() > until:
+                raise AutodiscoverError("the answer took longer than the timeout: refused")
         return bytes(body)
 
     def http(self, machine: Discovery, cand: Candidate, attempt: Attempt, timeout: float) -> None:
@@ -390,7 +397,8 @@ class _Runner:
         if not self._route(url, attempt):
             machine.on_failure(cand, attempt.outcome)
             return
-        headers = {"User-Agent": self.options.user_agent}
+        # identity: the body is read raw, so its size bound is the size on the wire.
+        headers = {"User-Agent": self.options.user_agent, "Accept-Encoding": "identity"}
         content: bytes | None = None
         if cand.method == "POST":
             content = build_autodiscover_request(cand.email)
@@ -398,6 +406,7 @@ class _Runner:
             # Credentials only where TLS protects them (every POST candidate is https).
             if self.options.auth is not None and url.scheme == "https":
                 headers["Authorization"] = self.options.auth.header()
+        started = self.clock()
         request = self.client.build_request(
             cand.method, url, headers=headers, content=content, timeout=httpx.Timeout(timeout)
         )
@@ -423,7 +432,7 @@ class _Runner:
             if status != 200:
                 attempt.outcome = f"HTTP {status} {response.reason_phrase}".rstrip()
                 return
-            body = self._read(response)
+            body = self._read(response, started + timeout)
             if cand.kind is CandidateKind.V2_JSON:
                 attempt.outcome = machine.on_v2(cand, parse_autodiscover_v2(body))
             elif cand.method == "GET":

@@ -246,3 +246,71 @@ def test_connect_to_and_dns_server_forms():
 def test_not_an_address_is_refused():
     with pytest.raises(AutodiscoverError, match="not an e-mail address"):
         discover("alice-at-example.test")
+
+
+def test_the_whole_run_has_a_deadline(dns):
+    ticks = iter(range(0, 10_000, 50))  # every clock reading is 50 s after the last
+    opts = options(dns, None, deadline=120.0)
+    result = discover(ALICE, opts, clock=lambda: float(next(ticks)))
+    assert not result.found and result.reason == "gave up after 120 s"
+    assert result.attempts[-1].outcome == "not tried: the 120 s deadline passed"
+    assert len(result.attempts) < 5
+
+
+class _Inner:
+    """A transport double for the unit tests of RediscoveringTransport (our own Transport)."""
+
+    def __init__(self, answers):
+        self.base_url = "https://old.example.test"
+        self.answers = list(answers)
+        self.sent_to: list[str] = []
+
+    def send(self, request, *, read_timeout=None):
+        self.sent_to.append(self.base_url)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def close(self):
+        pass
+
+
+def test_a_connect_failure_rediscovers_once_and_resends():
+    from easclient.client import NetworkError, PingOutcome
+    from easclient.client.discover import RediscoveringTransport
+    from easclient.protocol import EasResponse
+
+    refused = NetworkError("refused", outcome=PingOutcome.CONNECT_ERROR, url="x")
+    inner = _Inner([refused, EasResponse(200), refused])
+    found = []
+    t = RediscoveringTransport(inner, lambda: found.append(1) or "https://new.example.test")
+    assert t.send(object()).status_code == 200  # type: ignore[arg-type]
+    assert inner.sent_to == ["https://old.example.test", "https://new.example.test"]
+    assert t.base_url == "https://new.example.test" and found == [1]
+    with pytest.raises(NetworkError):  # a second failure is the answer: no second discovery
+        t.send(object())  # type: ignore[arg-type]
+    assert found == [1]
+
+
+def test_a_ping_the_path_dropped_does_not_rediscover():
+    from easclient.client import NetworkError, PingOutcome
+    from easclient.client.discover import RediscoveringTransport
+
+    dropped = NetworkError("blackhole", outcome=PingOutcome.BLACKHOLE, url="x")
+    t = RediscoveringTransport(_Inner([dropped]), lambda: pytest.fail("rediscovered"))
+    with pytest.raises(NetworkError):
+        t.send(object())  # type: ignore[arg-type]
+
+
+def test_451_without_a_location_rediscovers_and_with_one_is_left_to_the_device():
+    from easclient.client.discover import RediscoveringTransport
+    from easclient.protocol import EasResponse
+
+    inner = _Inner([EasResponse(451), EasResponse(200)])
+    t = RediscoveringTransport(inner, lambda: "https://new.example.test")
+    assert t.send(object()).status_code == 200  # type: ignore[arg-type]
+    assert inner.sent_to[-1] == "https://new.example.test"
+    located = EasResponse(451, {"X-MS-Location": "https://there.example.test"})
+    t2 = RediscoveringTransport(_Inner([located]), lambda: pytest.fail("rediscovered"))
+    assert t2.send(object()).status_code == 451  # type: ignore[arg-type]
