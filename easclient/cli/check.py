@@ -156,9 +156,10 @@ def check(
         probe_budget=probe_budget,
     )
     if url is None:
-        if user or resolve or ca_file:
+        if user or resolve or ca_file or dns_server or connect_to:
             raise fail(
-                "--user, --resolve and --ca-file need a URL (the demonstration makes its own)"
+                "--user, --resolve, --ca-file, --dns-server and --connect-to need a URL or an "
+                "address (the demonstration makes its own)"
             )
         report = run_demo(options)
         _emit(report, as_json, junit)
