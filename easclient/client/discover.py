@@ -368,7 +368,7 @@ class _Runner:
             found = self.dns.addresses(host)
         except OSError as exc:
             attempt.dns = f"{host}: {exc}"
-            attempt.outcome = f"DNS: {host}: {exc}"
+            attempt.outcome = "no address for the host: nothing to connect to"
             return False
         kinds = ", ".join(f"{'AAAA' if ':' in a else 'A'} {a}" for a in found[:8])
         attempt.dns = f"{host}: {kinds}"
@@ -453,7 +453,7 @@ class _Runner:
             records = self.dns.srv(cand.url)
         except OSError as exc:
             attempt.dns = f"{cand.url}: {exc}"
-            attempt.outcome = f"DNS: {exc}"
+            attempt.outcome = "no SRV answer"
             return
         attempt.dns = f"{cand.url}: " + ", ".join(
             f"SRV {r.priority} {r.weight} {r.port} {r.target}" for r in records[:8]
