@@ -51,6 +51,7 @@ _COMMAND_MODULES: list[str] = [
     "mock",
     "client",
     "check",
+    "discover",
     "probe",
     "matrix",
     "query",

@@ -30,8 +30,11 @@ from easclient.client import (
     get_profile,
     make_strategy,
 )
+from easclient.client.discover import RediscoveringTransport, is_email
+from easclient.client.transport import Transport
 from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS
+from easclient.protocol.autodiscover import domain_of
 
 
 class CliError(EasError):
@@ -43,7 +46,8 @@ UrlArg = Annotated[
     str,
     typer.Argument(
         help="server, e.g. https://mail.example.com; a path names a non-standard endpoint "
-        "(http://host/SOGo/Microsoft-Server-ActiveSync)"
+        "(http://host/SOGo/Microsoft-Server-ActiveSync); or an e-mail address, found by "
+        "Autodiscover"
     ),
 ]
 UserOpt = Annotated[
@@ -89,6 +93,19 @@ CaptureOpt = Annotated[
     Path | None,
     typer.Option("--capture", help="append every exchange to FILE as JSON lines (redacted)"),
 ]
+DnsServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dns-server", help="HOST[:PORT]: nameserver for Autodiscover (with an e-mail address)"
+    ),
+]
+ConnectToOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--connect-to",
+        help="HOST1:PORT1:HOST2:PORT2 as curl, for Autodiscover (with an e-mail address)",
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="say what happens on stderr")]
 KeepaliveOpt = Annotated[
     int | None, typer.Option("--tcp-keepalive", help="TCP keepalive idle seconds (default off)")
@@ -112,6 +129,9 @@ class Connection:
     verbose: bool = False
     tcp_keepalive: int | None = None
     need_credentials: bool = True
+    #: with an e-mail address for ``url``: Autodiscover's nameserver and connection mapping
+    dns_server: str | None = None
+    connect_to: list[str] | None = None
 
 
 def server_base(url: str) -> tuple[str, str]:
@@ -165,8 +185,15 @@ def _log(verbose: bool):
 
 @contextmanager
 def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> Iterator[EasClient]:
-    """A ready :class:`EasClient` for ``conn``, and everything closed afterwards."""
-    base, host = server_base(conn.url)
+    """A ready :class:`EasClient` for ``conn``, and everything closed afterwards.
+
+    An e-mail address for ``conn.url`` is found by Autodiscover (the URL cached in the state,
+    and found again when it stops working)."""
+    email = conn.url.strip() if is_email(conn.url) else None
+    if email is not None:
+        base, host = "", domain_of(email)
+    else:
+        base, host = server_base(conn.url)
     profile = get_profile(conn.profile)
     if conn.protocol is not None and conn.protocol not in ALL_VERSIONS:
         raise CliError(f"--protocol {conn.protocol!r}: choose one of {', '.join(ALL_VERSIONS)}")
@@ -210,7 +237,14 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
                     },
                 )
             )
-        transport = stack.enter_context(
+        state_path = conn.state or default_state_path(user, host, device_id)
+        state = stack.enter_context(DeviceState(state_path))
+        rediscover = None
+        if email is not None:
+            from easclient.cli.discover import email_target
+
+            base, rediscover = email_target(email, conn, auth, state, _log(conn.verbose))
+        transport: Transport = stack.enter_context(
             HttpxTransport(
                 base,
                 auth=auth,
@@ -220,8 +254,8 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
                 capture=capture,
             )
         )
-        state_path = conn.state or default_state_path(user, host, device_id)
-        state = stack.enter_context(DeviceState(state_path))
+        if rediscover is not None:
+            transport = RediscoveringTransport(transport, rediscover)
         heartbeat = make_strategy(profile.heartbeat, heartbeat_initial)
         yield EasClient(
             transport,

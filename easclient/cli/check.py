@@ -23,7 +23,10 @@ from easclient.check import (
 )
 from easclient.cli import fail
 from easclient.cli._common import CliError, read_password
-from easclient.client import PROFILES, get_profile
+from easclient.cli.discover import ConnectToOpt, DnsServerOpt, discovery_options
+from easclient.client import PROFILES, BasicAuth, get_profile
+from easclient.client.discover import is_email
+from easclient.errors import EasError
 
 # Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
 PasswordEnvOption = Annotated[
@@ -83,8 +86,9 @@ def check(
     url: Annotated[
         str | None,
         typer.Argument(
-            help="The server, e.g. https://mail.example.com (the EAS path is implied). "
-            "Without it: the demonstration against a mock server behind a simulated NAT."
+            help="The server, e.g. https://mail.example.com (the EAS path is implied), or an "
+            "e-mail address (found by Autodiscover first). Without it: the demonstration "
+            "against a mock server behind a simulated NAT."
         ),
     ] = None,
     user: Annotated[str | None, typer.Option("--user", "-u", help="Account to sign in as.")] = None,
@@ -129,6 +133,8 @@ def check(
     timeout: Annotated[
         float, typer.Option(min=0.1, help="Connect timeout per attempt, seconds.")
     ] = 5.0,
+    dns_server: DnsServerOpt = None,
+    connect_to: ConnectToOpt = None,
 ) -> None:
     """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
     from easclient.check.demo import demonstration_held, run_demo
@@ -150,21 +156,62 @@ def check(
         probe_budget=probe_budget,
     )
     if url is None:
-        if user or resolve or ca_file:
+        if user or resolve or ca_file or dns_server or connect_to:
             raise fail(
-                "--user, --resolve and --ca-file need a URL (the demonstration makes its own)"
+                "--user, --resolve, --ca-file, --dns-server and --connect-to need a URL or an "
+                "address (the demonstration makes its own)"
             )
         report = run_demo(options)
         _emit(report, as_json, junit)
         held, line = demonstration_held(report)
         typer.echo(line, err=as_json)
         raise typer.Exit(0 if held else 1)
-    target = parse_target(url, resolve)
     options.password = password_from(user, password_env)
-    report = check_url(target, options)
+    found: Report | None = None
+    if is_email(url):
+        # Autodiscover first (its steps lead the report), then the check of the URL it found.
+        found_url, found = _discover_for_check(url, options, insecure, dns_server, connect_to)
+        if found_url is None:
+            _emit(found, as_json, junit)
+            raise typer.Exit(found.exit_code)
+        url = found_url
+    elif dns_server or connect_to:
+        raise fail("--dns-server and --connect-to are for an e-mail address (Autodiscover)")
+    target = parse_target(url, resolve)
+    report = check_url(target, options, report=found)
     _emit(report, as_json, junit)
     raise typer.Exit(report.exit_code)
 
 
+def _discover_for_check(
+    email: str,
+    options: CheckOptions,
+    insecure: bool,
+    dns_server: str | None,
+    connect_to: list[str] | None,
+) -> tuple[str | None, Report]:
+    from easclient.check.discovery import autodiscover_steps
+    from easclient.client.discover import discover
+
+    auth = BasicAuth(options.user, options.password or "") if options.user else None
+    try:
+        dopts = discovery_options(
+            auth=auth,
+            ca_file=options.ca_file,
+            insecure=insecure,
+            dns_server=dns_server,
+            connect_to=connect_to,
+            timeout=options.connect_timeout,
+        )
+        result = discover(email, dopts)
+    except EasError as exc:
+        raise fail(str(exc)) from None
+    report = Report(target=email if result.url is None else f"{email} → {result.url}")
+    for step in autodiscover_steps(result):
+        report.add(step)
+    report.seconds = result.seconds
+    return result.url, report
+
+
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check", rich_help_panel="Diagnose")(check)

@@ -16,7 +16,9 @@ from easclient.cli._common import (
     CaFileOpt,
     CaptureOpt,
     Connection,
+    ConnectToOpt,
     DeviceIdOpt,
+    DnsServerOpt,
     InsecureOpt,
     JsonOpt,
     KeepaliveOpt,
@@ -76,6 +78,8 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         state: StateOpt = None,
         verbose: VerboseOpt = False,
+        dns_server: DnsServerOpt = None,
+        connect_to: ConnectToOpt = None,
     ) -> None:
         """OPTIONS: the server's protocol versions and commands, and the version we would use."""
         conn = Connection(
@@ -89,6 +93,8 @@ def register(app: typer.Typer) -> None:
             capture=capture,
             state=state or Path(":memory:"),  # OPTIONS alone leaves no state file behind
             verbose=verbose,
+            dns_server=dns_server,
+            connect_to=connect_to,
             need_credentials=bool(user or token_env),
         )
         with _opened(conn) as client:
@@ -137,6 +143,8 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
+        dns_server: DnsServerOpt = None,
+        connect_to: ConnectToOpt = None,
     ) -> None:
         """Sync the folder hierarchy and every mail folder; print what changed since last run.
 
@@ -155,6 +163,8 @@ def register(app: typer.Typer) -> None:
             insecure=insecure,
             capture=capture,
             verbose=verbose,
+            dns_server=dns_server,
+            connect_to=connect_to,
             tcp_keepalive=tcp_keepalive,
         )
         with _opened(conn) as client:
@@ -226,6 +236,8 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
+        dns_server: DnsServerOpt = None,
+        connect_to: ConnectToOpt = None,
     ) -> None:
         """One Ping: how it ended (outcome, status), how long it was held, folders reported.
 
@@ -248,6 +260,8 @@ def register(app: typer.Typer) -> None:
             insecure=insecure,
             capture=capture,
             verbose=verbose,
+            dns_server=dns_server,
+            connect_to=connect_to,
             tcp_keepalive=tcp_keepalive,
         )
         with _opened(conn) as client:

@@ -97,6 +97,21 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[
             str, typer.Option("--log-level", help="|".join(_LOG_LEVELS))
         ] = "warning",
+        autodiscover_domain: Annotated[
+            str | None,
+            typer.Option(
+                "--autodiscover-domain",
+                help="domain Autodiscover answers for (default: the users' domain)",
+            ),
+        ] = None,
+        autodiscover_scenario: Annotated[
+            str | None,
+            typer.Option(
+                "--autodiscover-scenario",
+                help='Autodiscover answers as JSON, e.g. {"mode": "v2-only"} or '
+                '{"redirects": {"a@x": "b@y"}} (see easclient.mock.autodiscover)',
+            ),
+        ] = None,
     ) -> None:
         """Run the mock EAS server (Ctrl-C or SIGTERM stops it)."""
         if log_level.lower() not in _LOG_LEVELS:
@@ -136,6 +151,8 @@ def register(app: typer.Typer) -> None:
                 tls_dir=str(tls_dir) if tls_dir else None,
                 watch_disconnects=not no_disconnect_watch,
                 quirks=None if quirks is None else tuple(parse_quirks(quirks)),
+                autodiscover_domain=autodiscover_domain or "",
+                autodiscover_scenario=autodiscover_scenario or "",
             )
             server = MockServer(config)
             server.prepare()

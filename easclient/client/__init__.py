@@ -25,6 +25,7 @@ from .device import (
     SyncFailed,
     SyncReport,
 )
+from .discover import DiscoveryOptions, DiscoveryResult, discover
 from .heartbeat import STRATEGIES, HeartbeatStrategy, PingOutcome, make_strategy
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import PROFILES, DeviceProfile, ProfileError, get_profile
@@ -41,6 +42,8 @@ __all__ = [
     "DeviceError",
     "DeviceProfile",
     "DeviceState",
+    "DiscoveryOptions",
+    "DiscoveryResult",
     "EasClient",
     "FolderReport",
     "HeartbeatStrategy",
@@ -60,6 +63,7 @@ __all__ = [
     "classify_ping_exception",
     "classify_ping_status",
     "default_state_path",
+    "discover",
     "get_profile",
     "make_strategy",
 ]

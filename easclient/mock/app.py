@@ -402,12 +402,14 @@ async def _read_body(receive) -> bytes | None:
 
 def build_app(state: MockState) -> Starlette:
     """The whole mock server as one ASGI app."""
+    from .autodiscover import autodiscover_routes
     from .control import control_routes
 
     endpoint = EasEndpoint(state)
     routes = [
         Route(ACTIVESYNC_PATH, endpoint, methods=["OPTIONS", "POST", "GET", "PUT", "DELETE"]),
         *control_routes(state),
+        *autodiscover_routes(state.config),
     ]
     app = Starlette(routes=routes)
     app.state.mock = state

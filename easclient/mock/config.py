@@ -224,6 +224,10 @@ class MockConfig:
     #: Quirk names (:class:`Quirk` values) to show instead of the personality's own; None: the
     #: personality's, ``()``: none (the personality's bounds on a spec-following server).
     quirks: tuple[str, ...] | None = None
+    #: The domain whose addresses Autodiscover answers for ("": ``domain``).
+    autodiscover_domain: str = ""
+    #: What Autodiscover answers: a JSON object (see easclient.mock.autodiscover); "": settings.
+    autodiscover_scenario: str = ""
 
     def __post_init__(self) -> None:
         if self.personality not in PERSONALITIES:
@@ -244,6 +248,10 @@ class MockConfig:
             object.__setattr__(self, "control_token", secrets.token_urlsafe(18))
         if self.quirks is not None:
             object.__setattr__(self, "quirks", tuple(parse_quirks(self.quirks)))
+        if self.autodiscover_scenario:
+            from .autodiscover import parse_scenario  # here: that module imports this one
+
+            parse_scenario(self.autodiscover_scenario)
 
     def effective_personality(self) -> Personality:
         """The personality with this config's heartbeat overrides applied."""

@@ -28,3 +28,12 @@ def test_every_command_opens_with_a_one_line_summary():
         if "\n" in inspect.cleandoc(command.help or "").split("\n\n")[0]
     ]
     assert broken == []
+
+
+def test_discover_sits_with_check_in_the_diagnose_group():
+    _load()
+    root = typer.main.get_command(app)
+    panels = {name: getattr(cmd, "rich_help_panel", None) for name, cmd in root.commands.items()}
+    assert panels["discover"] == panels["check"] == "Diagnose"
+    names = list(root.commands)
+    assert names.index("discover") == names.index("check") + 1
