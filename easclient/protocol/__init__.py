@@ -33,9 +33,9 @@ from . import (
     smartmail,
     status,
     sync,
+    sync_flow,
     tasks,
     timezone,
-    sync_flow,
     versions,
 )
 from .calendar import *  # noqa: F403
@@ -65,9 +65,9 @@ from .settings import *  # noqa: F403
 from .smartmail import *  # noqa: F403
 from .status import *  # noqa: F403
 from .sync import *  # noqa: F403
+from .sync_flow import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .timezone import *  # noqa: F403
-from .sync_flow import *  # noqa: F403
 from .versions import *  # noqa: F403
 
 __all__ = [
