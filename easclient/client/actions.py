@@ -18,7 +18,7 @@ from easclient.protocol.foldercommands import (
     FolderUpdateRequest,
     FolderUpdateResponse,
 )
-from easclient.protocol.foldersync import FolderType
+from easclient.protocol.foldersync import FolderType, folder_class
 from easclient.protocol.itemoperations import (
     FetchRequest,
     FetchResult,
@@ -34,15 +34,29 @@ from easclient.protocol.moveitems import Move, MoveItemsRequest, MoveItemsRespon
 from easclient.protocol.search import SearchRequest, SearchResponse
 from easclient.protocol.sendmail import SendMailRequest, SendMailResponse
 from easclient.protocol.smartmail import SmartKind, SmartMailRequest, SmartMailResponse, SmartSource
-from easclient.protocol.status import FolderSyncStatus
-from easclient.protocol.sync import BodyPreference
+from easclient.protocol.status import FolderSyncStatus, SyncStatus
+from easclient.protocol.sync import (
+    BodyPreference,
+    ClientAdd,
+    ClientChange,
+    ClientCommand,
+    ClientDelete,
+    ContentItem,
+    SyncCollectionRequest,
+    SyncItemResponse,
+    SyncRequest,
+    parse_sync_body,
+)
 
-from .device import EasClient
-from .state import Folder
+from .device import EasClient, item_digest
+from .state import Folder, ItemUpdate, StoredItem
 
 __all__ = [
+    "add_item",
+    "change_item",
     "create_folder",
     "delete_folder",
+    "delete_item",
     "fetch",
     "forward",
     "meeting_response",
@@ -231,3 +245,77 @@ def fetch(
     if not response.fetches:
         raise ProtocolError("ItemOperations: no Fetch in the response")
     return response.fetches[0]
+
+
+# -- device-side changes in Sync (MS-ASCMD 2.2.1.21: Add, Change, Delete in Commands) -----------
+def _folder(client: EasClient, folder_id: str) -> Folder:
+    found = next((f for f in client.state.folders() if f.server_id == folder_id), None)
+    if found is None:
+        client.folder_sync()
+        found = next((f for f in client.state.folders() if f.server_id == folder_id), None)
+    if found is None:
+        raise ProtocolError(f"no folder {folder_id!r} in the hierarchy")
+    return found
+
+
+def _send_changes(
+    client: EasClient, folder_id: str, command: ClientCommand
+) -> tuple[str, str, SyncItemResponse | None]:
+    """One client command in a Sync that asks for no server changes (GetChanges 0), on the
+    collection's current SyncKey (primed first when new); returns (the key sent, the new key,
+    the command's answer: None when the server sent none, which means success)."""
+    folder = _folder(client, folder_id)
+    class_ = folder_class(folder.type) or "Email"
+    if client.state.sync_key(folder_id) == "0":
+        client.sync_collection(folder)
+    key = client.state.sync_key(folder_id)
+    request = SyncRequest(
+        collections=(
+            SyncCollectionRequest(
+                key, folder_id, get_changes=False, commands=(command,), class_=class_
+            ),
+        )
+    )
+    el = client.execute("Sync", request.to_element(client.version))
+    answer = parse_sync_body(el, {folder_id: class_}).collection(folder_id)
+    if answer is None or answer.sync_key is None or answer.status != SyncStatus.Success:
+        status = "no Collection" if answer is None else f"status {int(answer.status)}"
+        raise ProtocolError(f"Sync of a client change to {folder_id}: {status}")
+    response = answer.responses[0] if answer.responses else None
+    return key, answer.sync_key, response
+
+
+def add_item(client: EasClient, folder_id: str, item: ContentItem) -> str:
+    """Add ``item`` (a contact, meeting, task, note or mail) to a folder from the device;
+    returns the ServerId the server gave it (MS-ASCMD 2.2.3.7.2, ClientId → ServerId)."""
+    key, new_key, response = _send_changes(client, folder_id, ClientAdd(_client_id(), item))
+    if response is None or response.server_id is None or int(response.status) != 1:
+        status = "no answer" if response is None else f"status {int(response.status)}"
+        raise ProtocolError(f"the server did not take the new item ({status})")
+    stored = StoredItem(
+        response.server_id,
+        folder_class(_folder(client, folder_id).type),
+        getattr(item, "subject", None) or getattr(item, "file_as", None),
+        digest=item_digest(item, client.version),
+    )
+    client.state.apply_sync(folder_id, new_key, expected_sync_key=key, adds=[stored])
+    return response.server_id
+
+
+def change_item(client: EasClient, folder_id: str, server_id: str, item: ContentItem) -> None:
+    """Replace an item's fields from the device (MS-ASCMD 2.2.3.24)."""
+    key, new_key, response = _send_changes(client, folder_id, ClientChange(server_id, item))
+    if response is not None and int(response.status) != 1:  # no Responses entry is success
+        raise ProtocolError(f"the server refused the change to {server_id}: status "
+                            f"{int(response.status)}")  # fmt: skip
+    update = ItemUpdate(server_id, digest=item_digest(item, client.version))
+    client.state.apply_sync(folder_id, new_key, expected_sync_key=key, changes=[update])
+
+
+def delete_item(client: EasClient, folder_id: str, server_id: str) -> None:
+    """Delete an item from the device (MS-ASCMD 2.2.3.42.2)."""
+    key, new_key, response = _send_changes(client, folder_id, ClientDelete(server_id))
+    if response is not None and int(response.status) != 1:
+        raise ProtocolError(f"the server refused to delete {server_id}: status "
+                            f"{int(response.status)}")  # fmt: skip
+    client.state.apply_sync(folder_id, new_key, expected_sync_key=key, deletes=[server_id])

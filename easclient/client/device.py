@@ -64,7 +64,10 @@ from easclient.protocol import (
     parse_sync_body,
     version_at_least,
 )
+from easclient.protocol.calendar import CalendarEvent
+from easclient.protocol.contacts import Contact
 from easclient.protocol.foldersync_flow import FolderSyncFailed, FolderSyncFlow, HierarchyUpdate
+from easclient.protocol.notes import Note
 from easclient.protocol.options import OptionsResult
 from easclient.protocol.ping_flow import PingAction, PingFlow
 from easclient.protocol.provision_flow import (
@@ -84,6 +87,7 @@ from easclient.protocol.sync_flow import (
     SyncResult,
     SyncWindow,
 )
+from easclient.protocol.tasks import Task
 from easclient.wbxml import Element
 
 from .heartbeat import HeartbeatStrategy, PingOutcome, make_strategy
@@ -217,14 +221,36 @@ def _sync_failure(outcome: SyncOutcome, folder: Folder, max_windows: int) -> Syn
 
 def item_digest(data: object, version: str) -> str:
     """A stable digest of an item's ApplicationData (to tell whether it changed)."""
-    if isinstance(data, Email):
-        el: Element | None = data.to_element(version)
-    elif isinstance(data, Element):
-        el = data
+    if isinstance(data, Element):
+        el: Element | None = data
+    elif isinstance(data, Email | CalendarEvent | Contact | Task | Note):
+        el = data.to_element(version)
     else:
         el = None
     text = "" if el is None else wbxml.to_xml(el, pretty=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+_CLASS_NAMES: dict[type, str] = {
+    Email: "Email",
+    CalendarEvent: "Calendar",
+    Contact: "Contacts",
+    Task: "Tasks",
+    Note: "Notes",
+}
+
+
+def _class_of(data: object) -> str | None:
+    """The content class of a typed item (None for an element the parser left raw)."""
+    return _CLASS_NAMES.get(type(data))
+
+
+def _title(data: object) -> str | None:
+    """What a device lists an item by: the subject, or a contact's FileAs or name."""
+    if isinstance(data, Contact):
+        return data.file_as or " ".join(p for p in (data.first_name, data.last_name) if p) or None
+    subject = getattr(data, "subject", None)
+    return subject if isinstance(subject, str) else None
 
 
 class EasClient:
@@ -520,6 +546,14 @@ class EasClient:
         """Folders of the types this profile syncs (mail by default)."""
         return [f for f in self.state.folders() if f.type in self.profile.folder_types]
 
+    def sync_folders(self, classes: frozenset[str] | None = None) -> list[Folder]:
+        """The folders holding ``classes`` of items, or the profile's (:meth:`mail_folders`)."""
+        if classes is None:
+            return self.mail_folders()
+        if not version_at_least(self.version, "14.0"):
+            classes = classes - {"Notes"}  # MS-ASNOTE: Notes sync from 14.0 on
+        return [f for f in self.state.folders() if folder_class(f.type) in classes]
+
     # -- Sync (MS-ASCMD 2.2.1.21) ------------------------------------------------------------------
     def _sync_options(self) -> tuple[SyncOptions, ...]:
         """The Options of a collection after priming: plain-text bodies up to 32 KiB (12.0+)."""
@@ -589,8 +623,8 @@ class EasClient:
                 adds.append(
                     StoredItem(
                         server_id=cmd.server_id,
-                        class_=cmd.class_ or ("Email" if email else None),
-                        subject=email.subject if email else None,
+                        class_=cmd.class_ or _class_of(data),
+                        subject=_title(data),
                         sender=email.from_ if email else None,
                         date_received=email.date_received if email else None,
                         read=email.read if email else None,
@@ -604,7 +638,8 @@ class EasClient:
                     ItemUpdate(
                         cmd.server_id,
                         read=email.read if email else None,
-                        subject=email.subject if email else None,
+                        subject=_title(data),
+                        digest=None if email else item_digest(data, version),
                     )
                 )
             elif isinstance(cmd, SyncDelete | SyncSoftDelete):
@@ -615,6 +650,12 @@ class EasClient:
 
     def sync_all_mail(self) -> SyncReport:
         """Provision if needed, FolderSync, then sync every mail folder to the end."""
+        return self.sync_all()
+
+    def sync_all(self, classes: Iterable[str] | None = None) -> SyncReport:
+        """Provision if needed, FolderSync, then sync to the end every folder of ``classes``
+        ("Email", "Calendar", "Contacts", "Tasks", "Notes"; default: the profile's folders)."""
+        wanted = None if classes is None else frozenset(classes)
         report = SyncReport()
         if self.state.policy_key is None and self.state.get_meta("provisioned") is None:
             # First run: provision up front, as devices do (servers that need no policy answer
@@ -628,7 +669,7 @@ class EasClient:
         added, deleted = self.folder_sync()
         report.folders_added += added
         report.folders_deleted += deleted
-        pending = self.mail_folders()
+        pending = self.sync_folders(wanted)
         hierarchy_refreshes = 0
         while pending:
             folder = pending.pop(0)
@@ -643,7 +684,7 @@ class EasClient:
                 report.folders_added += added
                 report.folders_deleted += deleted
                 done = set(report.folders)
-                pending = [f for f in self.mail_folders() if f.server_id not in done]
+                pending = [f for f in self.sync_folders(wanted) if f.server_id not in done]
         report.notes.extend(self.notes)
         return report
 

@@ -142,7 +142,7 @@ def _smart_request(ctx: Context, kind: SmartKind) -> SmartMailRequest:
 def _original(ctx: Context, request: SmartMailRequest) -> Message:
     source = request.source
     item_id = source.long_id or source.item_id or ""
-    found = ctx.mailbox.find_item(item_id)
+    found = ctx.mailbox.find_message(item_id)
     if found is None or (source.folder_id and found[0].server_id != source.folder_id):
         raise StatusAnswer(CommonStatus.ItemNotFound)
     return found[1]
@@ -204,7 +204,8 @@ def _mailbox_matches(ctx: Context, query: MailboxQuery) -> list[tuple[str, Messa
         (folder.server_id, msg)
         for folder in folders
         for msg in box.items(folder).values()
-        if needle in msg.subject.casefold() or needle in msg.body_text.casefold()
+        if isinstance(msg, Message)
+        and (needle in msg.subject.casefold() or needle in msg.body_text.casefold())
     ]
     found.sort(key=lambda pair: pair[1].date, reverse=True)
     return found

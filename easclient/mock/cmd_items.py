@@ -38,7 +38,7 @@ async def handle_item_operations(ctx: Context) -> Answer:
             continue
         found = None
         if fetch.server_id is not None:
-            found = ctx.mailbox.find_item(fetch.server_id)
+            found = ctx.mailbox.find_message(fetch.server_id)
             if found is not None and fetch.collection_id not in (None, found[0].server_id):
                 found = None
         if found is None:

@@ -5,19 +5,25 @@ from __future__ import annotations
 import re
 from email.utils import formataddr
 
+from easclient.protocol.calendar import CalendarEvent
+from easclient.protocol.contacts import Contact
 from easclient.protocol.email import Email
+from easclient.protocol.errors import ProtocolError
 from easclient.protocol.getitemestimate import (
     EstimateResult,
     GetItemEstimateRequest,
     GetItemEstimateResponse,
 )
+from easclient.protocol.notes import Note
 from easclient.protocol.status import GetItemEstimateStatus, SyncStatus
 from easclient.protocol.sync import (
     INITIAL_SYNC_KEY,
+    ApplicationData,
     ClientAdd,
     ClientChange,
     ClientDelete,
     ClientFetch,
+    ContentItem,
     SyncAdd,
     SyncChange,
     SyncCollectionRequest,
@@ -26,11 +32,16 @@ from easclient.protocol.sync import (
     SyncItemResponse,
     SyncRequest,
     SyncResponse,
+    parse_application_data,
 )
+from easclient.protocol.tasks import Task
+from easclient.protocol.versions import version_at_least
+from easclient.wbxml import Element
 
 from .config import Quirk
 from .context import Answer, Context
-from .mailbox import BASE_TIME, Message
+from .mailbox import BASE_TIME, Folder, Item, Message
+from .pim import PimItem
 from .render import change_for, email_for
 from .syncstate import CollectionState
 from .waiting import wait_for_changes
@@ -50,8 +61,29 @@ def _window(*sizes: int | None) -> int:
     return DEFAULT_WINDOW
 
 
+def _pim_data(folder: Folder, data: object) -> ContentItem | None:
+    """A device's Add/Change for a calendar, contacts, tasks or notes folder, read with the
+    folder's class (a 12.0+ request does not name it); None when it cannot be read so."""
+    if isinstance(data, Element):
+        try:
+            data = parse_application_data(data, folder.class_)
+        except ProtocolError:
+            return None
+    return data if isinstance(data, CalendarEvent | Contact | Task | Note) else None
+
+
+def app_for(item: Item, version: str, options: object) -> ApplicationData:
+    """What a Sync Add or Fetch carries for ``item``: mail rendered for the device's body
+    preferences; other classes as stored (Notes only from 14.0, MS-ASNOTE)."""
+    if isinstance(item, Message):
+        return email_for(item, version, options)
+    if isinstance(item.data, Note) and not version_at_least(version, "14.0"):
+        return Element("AirSync:ApplicationData")
+    return item.data
+
+
 def _apply_client_commands(
-    ctx: Context, folder, state: CollectionState, coll: SyncCollectionRequest
+    ctx: Context, folder: Folder, state: CollectionState, coll: SyncCollectionRequest
 ) -> list[SyncItemResponse]:
     """Apply the client's Add/Change/Delete/Fetch; per-item answers (MS-ASCMD 2.2.3.153)."""
     box = ctx.mailbox
@@ -64,7 +96,13 @@ def _apply_client_commands(
                 out.append(SyncItemResponse("Change", SyncStatus.ObjectNotFound, cmd.server_id))
                 continue
             data = cmd.application_data
-            if isinstance(data, Email) and data.read is not None:
+            if isinstance(msg, PimItem):
+                pim = _pim_data(folder, data)
+                if pim is None:
+                    out.append(SyncItemResponse("Change", SyncStatus.ProtocolError, cmd.server_id))
+                    continue
+                box.change_message(folder, msg, data=pim)
+            elif isinstance(data, Email) and data.read is not None:
                 box.change_message(folder, msg, read=data.read)
             else:
                 box.change_message(folder, msg)
@@ -74,6 +112,20 @@ def _apply_client_commands(
             if not box.delete_message(folder, cmd.server_id):
                 out.append(SyncItemResponse("Delete", SyncStatus.ObjectNotFound, cmd.server_id))
             state.known.pop(cmd.server_id, None)
+        elif isinstance(cmd, ClientAdd) and folder.class_ != "Email":
+            pim = _pim_data(folder, cmd.application_data)
+            if pim is None:
+                out.append(
+                    SyncItemResponse("Add", SyncStatus.ProtocolError, client_id=cmd.client_id)
+                )
+                continue
+            item = box.add_message(folder, PimItem(folder.next_server_id(), pim))
+            state.known[item.server_id] = item.modseq
+            out.append(
+                SyncItemResponse(
+                    "Add", SyncStatus.Success, server_id=item.server_id, client_id=cmd.client_id
+                )
+            )
         elif isinstance(cmd, ClientAdd):
             data = cmd.application_data
             email = data if isinstance(data, Email) else Email()
@@ -99,7 +151,7 @@ def _apply_client_commands(
             if msg is None:
                 out.append(SyncItemResponse("Fetch", SyncStatus.ObjectNotFound, cmd.server_id))
             else:
-                app = email_for(msg, ctx.version, state.options)
+                app = app_for(msg, ctx.version, state.options)
                 out.append(
                     SyncItemResponse(
                         "Fetch", SyncStatus.Success, server_id=msg.server_id, application_data=app
@@ -167,11 +219,12 @@ def sync_collection(
                 state.known.pop(item, None)
             elif kind == "add":
                 commands.append(
-                    SyncAdd(item.server_id, email_for(item, ctx.version, state.options))
+                    SyncAdd(item.server_id, app_for(item, ctx.version, state.options))
                 )
                 state.known[item.server_id] = item.modseq
             else:
-                commands.append(SyncChange(item.server_id, change_for(item)))
+                change = change_for(item) if isinstance(item, Message) else item.data
+                commands.append(SyncChange(item.server_id, change))
                 state.known[item.server_id] = item.modseq
         state.synced_modseq = -1 if more else folder.modseq
     new_key = state.advance()

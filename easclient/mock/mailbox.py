@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import TypeVar
 
 from faker import Faker
 
 from .config import User
+from .pim import PimFactory, PimItem
 
 #: Fixed reference time for generated mail, so a seed always gives the same mailbox.
 BASE_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -52,10 +54,10 @@ STANDARD_FOLDERS: tuple[tuple[str, str, str, int, float], ...] = (
     ("4", "0", "Deleted Items", 4, 0.0),
     ("5", "0", "Sent Items", 5, 0.5),
     ("6", "0", "Outbox", 6, 0.0),
-    ("7", "0", "Tasks", 7, 0.0),
-    ("8", "0", "Calendar", 8, 0.0),
-    ("9", "0", "Contacts", 9, 0.0),
-    ("10", "0", "Notes", 10, 0.0),
+    ("7", "0", "Tasks", 7, 0.5),
+    ("8", "0", "Calendar", 8, 0.5),
+    ("9", "0", "Contacts", 9, 0.5),
+    ("10", "0", "Notes", 10, 0.5),
     ("11", "2", "Projects", 12, 0.25),
     ("12", "2", "Receipts", 12, 0.25),
 )
@@ -106,6 +108,10 @@ class Message:
         return msg.as_bytes()
 
 
+Item = Message | PimItem
+ItemT = TypeVar("ItemT", Message, PimItem)
+
+
 class Folder:
     """One folder of one mailbox, with its items and its Ping waiters."""
 
@@ -130,7 +136,7 @@ class Folder:
         self.display_name = display_name
         self.type = type_
         self.class_ = _CLASS_OF_TYPE.get(type_, "Email")
-        self.items: dict[str, Message] | None = None  # None until first read (lazy)
+        self.items: dict[str, Item] | None = None  # None until first read (lazy)
         self.modseq = 0
         self._next_item = 1
         self._seed_count = seed_count
@@ -176,14 +182,22 @@ class Mailbox:
     def folder(self, server_id: str) -> Folder | None:
         return self.folders.get(server_id)
 
-    def items(self, folder: Folder) -> dict[str, Message]:
+    def items(self, folder: Folder) -> dict[str, Item]:
         """The folder's items, generating the seeded mail on first use."""
         if folder.items is None:
             folder.items = {}
             for index in range(folder._seed_count):
-                msg = self.store.factory.make(self.user, folder, index)
-                msg.modseq = folder.modseq
-                folder.items[msg.server_id] = msg
+                if folder.class_ == "Email":
+                    item: Item | None = self.store.factory.make(
+                        self.user, folder, index
+                    )
+                else:
+                    item = self.store.pim.make(
+                        self.user, folder.class_, folder.next_server_id(), index
+                    )
+                if item is not None:
+                    item.modseq = folder.modseq
+                    folder.items[item.server_id] = item
         return folder.items
 
     def find_attachment(self, file_reference: str) -> tuple[str, str, bytes] | None:
@@ -192,25 +206,36 @@ class Mailbox:
         found = self.find_item(item_id)
         if found is None or not index.isdigit():
             return None
-        attachments = found[1].attachments
+        item = found[1]
+        if not isinstance(item, Message):
+            return None
+        attachments = item.attachments
         return attachments[int(index)] if int(index) < len(attachments) else None
 
-    def find_item(self, server_id: str) -> tuple[Folder, Message] | None:
-        """An item by its server id (``folder:n``), only within this mailbox."""
+    def find_item(self, server_id: str) -> tuple[Folder, Item] | None:
+        """An item of any class by its server id (``folder:n``), only within this mailbox."""
         folder_id, _, _ = server_id.partition(":")
         folder = self.folders.get(folder_id)
         if folder is None:
             return None
-        msg = self.items(folder).get(server_id)
-        return (folder, msg) if msg is not None else None
+        item = self.items(folder).get(server_id)
+        return (folder, item) if item is not None else None
 
-    def add_message(self, folder: Folder, msg: Message) -> Message:
+    def find_message(self, server_id: str) -> tuple[Folder, Message] | None:
+        """A mail item by its server id (None for other classes and unknown ids)."""
+        found = self.find_item(server_id)
+        if found is None or not isinstance(found[1], Message):
+            return None
+        return found[0], found[1]
+
+    def add_message(self, folder: Folder, msg: ItemT) -> ItemT:
+        """Store an item of any class (a server id from ``folder.next_server_id()``)."""
         items = self.items(folder)
         msg.modseq = folder.touch()
         items[msg.server_id] = msg
         return msg
 
-    def change_message(self, folder: Folder, msg: Message, **changes: object) -> None:
+    def change_message(self, folder: Folder, msg: Item, **changes: object) -> None:
         for name, value in changes.items():
             setattr(msg, name, value)
         msg.modseq = folder.touch()
@@ -285,7 +310,7 @@ class Mailbox:
         self.hierarchy_version += 1
         return 1
 
-    def move_message(self, server_id: str, destination: Folder) -> Message | None:
+    def move_message(self, server_id: str, destination: Folder) -> Item | None:
         """Move an item into ``destination`` under a new server id (None: no such item)."""
         found = self.find_item(server_id)
         if found is None:
@@ -293,7 +318,9 @@ class Mailbox:
         source, msg = found
         self.delete_message(source, server_id)
         msg.server_id = destination.next_server_id()
-        return self.add_message(destination, msg)
+        msg.modseq = destination.touch()
+        self.items(destination)[msg.server_id] = msg
+        return msg
 
 
 class MessageFactory:
@@ -370,6 +397,7 @@ class MailStore:
             self._by_name[u.name.lower()] = u
             self._by_name[u.address.lower()] = u
         self.factory = MessageFactory(seed, domain)
+        self.pim = PimFactory(seed)
         self.messages_per_folder = messages_per_folder
         self._mailboxes: dict[str, Mailbox] = {}
 

@@ -113,6 +113,13 @@ def _app_from_element(app: Element, class_: str | None) -> ApplicationData:
     return app if kind is None else kind.from_element(app)
 
 
+def parse_application_data(app: Element, class_: str | None) -> ApplicationData:
+    """An ``AirSync:ApplicationData`` element as the typed item of ``class_`` ("Email",
+    "Calendar", "Contacts", "Tasks", "Notes"); the element itself for other classes. A server
+    reads a device's Add or Change with the class of the folder it goes to."""
+    return _app_from_element(app, class_)
+
+
 def _opt_app(el: Element, class_: str | None) -> ApplicationData | None:
     app = el.find("AirSync:ApplicationData")
     return None if app is None else _app_from_element(app, class_)
@@ -681,5 +688,6 @@ __all__ = [
     "SyncRequest",
     "SyncResponse",
     "SyncSoftDelete",
+    "parse_application_data",
     "parse_sync_body",
 ]
