@@ -77,8 +77,8 @@ from easclient.protocol.provision_flow import (
     ProvisionResult,
     Reprovision,
 )
-from easclient.protocol.status import ProvisionStatus
-from easclient.protocol.sync import BodyPreference, SyncOptions
+from easclient.protocol.status import ProvisionStatus, SyncStatus
+from easclient.protocol.sync import BodyPreference, SyncCollectionRequest, SyncOptions
 from easclient.protocol.sync_flow import (
     SyncCollectionFlow,
     SyncFailure,
@@ -738,6 +738,77 @@ class EasClient:
             server_heartbeat=r.heartbeat,
             max_folders=r.max_folders,
         )
+
+    def sync_push(
+        self, heartbeat: int | None = None, folder_ids: Iterable[str] | None = None
+    ) -> PingReport:
+        """Push through a long Sync instead of Ping (MS-ASCMD 2.2.3.83 HeartbeatInterval,
+        14.0+, seconds; 2.2.3.195 Wait, 12.1, minutes): the server holds the request until a
+        folder changes or the interval ends (an empty answer: no changes). Changes come in
+        the answer itself and are applied at once; Status 14 gives the server's bound in
+        ``Limit``, which the strategy adopts as after Ping Status 5. Reported like a Ping."""
+        hb = heartbeat if heartbeat is not None else self.heartbeat.next_heartbeat()
+        known = {f.server_id: f for f in self.state.folders()}
+        folders = [
+            known[f.id] for f in self.ping_folders(folder_ids) if f.id in known
+        ]
+        for folder in folders:  # a collection must be primed before it can be held
+            if self.state.sync_key(folder.server_id) == "0":
+                self.sync_collection(folder)
+        keys = {f.server_id: self.state.sync_key(f.server_id) for f in folders}
+        classes = {f.server_id: folder_class(f.type) or "Email" for f in folders}
+        modern = version_at_least(self.version, "14.0")
+        request = SyncRequest(
+            collections=tuple(
+                SyncCollectionRequest(
+                    keys[cid],
+                    cid,
+                    window_size=self.profile.window_size,
+                    options=self._sync_options(),
+                )
+                for cid in keys
+            ),
+            heartbeat_interval=hb if modern else None,
+            wait=None if modern else max(1, round(hb / 60)),
+        )
+        started = self._clock()
+        try:
+            el = self.execute(
+                "Sync", request.to_element(self.version), read_timeout=hb + self.ping_margin
+            )
+        except (NetworkError, EasError) as exc:
+            if isinstance(exc, DeviceError):
+                raise
+            try:
+                outcome = classify_ping_exception(exc)
+            except EasError:
+                raise exc from None
+            self.heartbeat.observe(outcome, None)
+            return PingReport(outcome, None, self._clock() - started, hb, error=str(exc))
+        held = self._clock() - started
+        response = parse_sync_body(el, classes)
+        if response.status == SyncStatus.InvalidWaitOrHeartbeatInterval:
+            bound = (
+                response.limit * 60 if response.limit is not None and not modern else response.limit
+            )
+            self.heartbeat.observe(PingOutcome.ADJUSTED, bound)
+            return PingReport(
+                PingOutcome.ADJUSTED, int(response.status), held, hb, server_heartbeat=bound
+            )
+        if not response.collections:  # the empty answer: the interval ended, nothing changed
+            self.heartbeat.observe(PingOutcome.NO_CHANGES, None)
+            return PingReport(PingOutcome.NO_CHANGES, None, held, hb)
+        changed: list[str] = []
+        for col in response.collections:
+            cid = col.collection_id
+            if col.status != SyncStatus.Success or col.sync_key is None or cid not in keys:
+                continue
+            self._apply(cid, keys[cid], col.sync_key, col.commands)
+            changed.append(cid)
+            if col.more_available:
+                self.sync_collection(known[cid])
+        self.heartbeat.observe(PingOutcome.CHANGES, None)
+        return PingReport(PingOutcome.CHANGES, 1, held, hb, folders=tuple(changed))
 
     def ping_step(self) -> PingReport:
         """One step of the push loop: Ping, then sync the folders it reported."""

@@ -156,3 +156,30 @@ def test_an_unreadable_add_is_refused_per_item(device):  # noqa: F811
     bad = E("AirSync:ApplicationData", E("Calendar:Recurrence", E("Calendar:Interval", "1")))
     with pytest.raises(ProtocolError, match="did not take"):
         actions.add_item(phone, CALENDAR, bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("profile", ["android", "windows-mobile"])  # HeartbeatInterval, Wait
+def test_sync_based_push_returns_on_delivery_like_ping(device, eas_mock_server, profile):  # noqa: F811
+    phone = device(profile)
+    phone.sync_all_mail()
+    timer = threading.Timer(
+        0.5, lambda: eas_mock_server.control.deliver(eas_mock_server.user.name, count=1)
+    )
+    timer.start()
+    try:
+        report = phone.sync_push(heartbeat=60, folder_ids=["2"])
+    finally:
+        timer.cancel()
+    assert report.outcome.value == "changes" and report.folders == ("2",)
+    assert report.seconds < 10  # woken by the delivery, not by the end of the interval
+    assert phone.sync_all_mail().folders["2"].added == 0  # the new mail came with the answer
+    assert phone.state.item_count("2") == 11
+
+
+def test_sync_push_without_changes_ends_empty_and_out_of_bounds_is_adjusted(device):  # noqa: F811
+    phone = device("android")
+    phone.sync_all_mail()
+    quiet = phone.sync_push(heartbeat=1, folder_ids=["2"])
+    assert quiet.outcome.value == "no-changes" and quiet.status is None
+    bad = phone.sync_push(heartbeat=99999, folder_ids=["2"])
+    assert bad.outcome.value == "adjusted" and bad.server_heartbeat is not None
