@@ -20,9 +20,8 @@ import sys
 
 from . import codepages
 from ._grammar import CONTENT_BIT, EAS_HEADER, END, OPAQUE, STR_I, SWITCH_PAGE, mb_u_int32
-from .decoder import MAX_DEPTH
 from .errors import WBXMLError
-from .tree import Element
+from .tree import MAX_DEPTH, Element
 
 _PLACEHOLDER = re.compile(r"page(\d{1,3}):0x([0-9A-F]{2})")
 
