@@ -166,7 +166,9 @@ class UserAccount:
             user_display_name=opt_text(el, "Settings:UserDisplayName"),
             send_disabled=opt_bool(el, "Settings:SendDisabled"),
             email_addresses=tuple(
-                a.text for a in (addresses or []) if a.name == "SMTPAddress" and a.text
+                a.text
+                for a in (addresses or [])
+                if a.name == "SMTPAddress" and isinstance(a.text, str) and a.text
             ),
             primary_smtp_address=None
             if addresses is None
@@ -209,7 +211,8 @@ class UserInformation:
         accounts: tuple[UserAccount, ...] = ()
         if get is not None:
             addresses = tuple(
-                a.text or "" for a in get.findall("Settings:EmailAddresses/Settings:SMTPAddress")
+                a.text if isinstance(a.text, str) else ""
+                for a in get.findall("Settings:EmailAddresses/Settings:SMTPAddress")
             )
             accounts = tuple(
                 UserAccount.from_element(a)

@@ -48,7 +48,7 @@ from .tree import MAX_DEPTH, Element
 # An open element's value: None, one piece, or (from the second piece on) the list of pieces.
 _Text = str | bytes | list[str | bytes] | None
 # What the decoder keeps of an open element's parent: (tag, children, value).
-_Frame = tuple[str | None, list[Element], _Text]
+_Frame = tuple[str, list[Element], _Text]
 
 _NO_TAGS: tuple[str | None, ...] = (None,) * 64
 
@@ -136,7 +136,7 @@ def _body(
     push = stack.append
     pop = stack.pop
     top: list[Element] = []
-    tag: str | None = None
+    tag = ""  # the current element's; "" in the frame below the root, which has none
     children = top
     text: _Text = None
     depth_limit = max_depth
@@ -209,9 +209,8 @@ def _body(
                 pos = end + 1
             elif b == SWITCH_PAGE:
                 page = data[pos + 1]
-                names = all_names.get(page)
-                if names is None:
-                    names = _NO_TAGS
+                names = all_names.get(page, _NO_TAGS)
+                if names is _NO_TAGS:
                     problem = WBXMLError(f"unknown code page {page}", pos)
                     if not lenient:
                         raise problem

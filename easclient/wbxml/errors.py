@@ -30,7 +30,8 @@ class WBXMLError(ValueError):
         self.offset = offset
         super().__init__(reason if offset is None else f"at byte {offset}: {reason}")
 
-    def __reduce__(self):  # keep pickling (multiprocessing, pytest-xdist) working
+    # keep pickling (multiprocessing, pytest-xdist) working
+    def __reduce__(self) -> tuple[type[WBXMLError], tuple[object, ...]]:
         return (type(self), (self.reason, self.offset))
 
 
@@ -45,5 +46,5 @@ class XMLInputError(WBXMLError):
         super().__init__(reason, offset)
         self.args = (f"XML line {line}, column {column} (byte {offset}): {reason}",)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[WBXMLError], tuple[object, ...]]:
         return (type(self), (self.reason, self.offset, self.line, self.column))

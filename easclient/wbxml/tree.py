@@ -19,8 +19,7 @@ name (``"AirSync:SyncKey"``) matches the whole tag.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import cast
+from collections.abc import Callable, Iterator
 
 Content = str | bytes | None
 
@@ -172,8 +171,8 @@ class Element:
         work: list[object] = [self]
         while work:
             item = work.pop()
-            if item.__class__ is _Literal:
-                out.append(cast(_Literal, item).text)
+            if isinstance(item, _Literal):
+                out.append(item.text)
             elif not isinstance(item, Element):
                 out.append(repr(item))
             elif item.children:
@@ -224,7 +223,7 @@ class ns:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Callable[..., Element]:
         if name.startswith("__"):
             raise AttributeError(name)
         tag = f"{self.namespace}:{name}"

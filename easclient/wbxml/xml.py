@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any
 from xml.parsers import expat
 
 from . import codepages
@@ -187,8 +188,9 @@ class _Reader:
     def __init__(self, max_depth: int) -> None:
         self.max_depth = max_depth
         # open elements: [tag, children, text pieces, opaque?, any non-whitespace text?]
-        self.stack: list[list] = []
+        self.stack: list[list[Any]] = []
         self.root: Element | None = None
+        self.parser: expat.XMLParserType | None = None  # while read() runs
         if isinstance(max_depth, bool) or max_depth < 1:
             raise ValueError("max_depth must be at least 1")
 
@@ -238,24 +240,27 @@ class _Reader:
 
     def fail(self, reason: str) -> XMLInputError:
         p = self.parser
+        assert p is not None, "handlers run only inside read()"
         return XMLInputError(
             reason, p.CurrentByteIndex, p.CurrentLineNumber, p.CurrentColumnNumber + 1
         )
 
     # -- expat handlers ---------------------------------------------------------------------
-    def doctype(self, name, system_id, public_id, has_internal_subset) -> None:
+    def doctype(
+        self, name: str, system_id: str | None, public_id: str | None, has_internal_subset: bool
+    ) -> None:
         # A bare DOCTYPE line (libwbxml writes one) is harmless; an internal subset is where
         # entity expansion attacks live.
         if has_internal_subset:
             raise self.fail("a DOCTYPE with an internal subset is not accepted")
 
-    def entity(self, *args) -> None:
+    def entity(self, *args: object) -> None:
         raise self.fail("entity declarations are not accepted")
 
-    def external_entity(self, *args) -> int:
+    def external_entity(self, *args: object) -> int:
         raise self.fail("external entities are not accepted")
 
-    def skipped_entity(self, name, is_parameter_entity) -> None:
+    def skipped_entity(self, name: str, is_parameter_entity: bool) -> None:
         raise self.fail(f"undefined entity &{name};")
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
@@ -312,12 +317,13 @@ class _Reader:
 
     def end(self, name: str) -> None:
         tag, children, pieces, opaque, _ = self.stack.pop()
-        text: str | bytes | None = "".join(pieces) or None
+        joined = "".join(pieces)
+        text: str | bytes | None = joined or None
         if children:
             text = None  # whitespace between child elements is layout
         elif text is not None and opaque:
             try:
-                text = base64.b64decode(_WHITESPACE.sub("", text), validate=True) or None
+                text = base64.b64decode(_WHITESPACE.sub("", joined), validate=True) or None
             except (binascii.Error, ValueError):
                 raise self.fail(
                     f"{tag} carries opaque data, written as base64 in XML, and this is not "
