@@ -60,7 +60,7 @@ async def handle_provision(ctx: Context) -> Answer:
     """Two-phase provisioning (MS-ASPROV 3.2.5.1): a temporary PolicyKey with the policy, then,
     on acknowledgement, the final key. A pending remote wipe is announced instead, and the
     device's wipe acknowledgement ends it."""
-    request = ProvisionRequest.from_element(ctx.element)
+    request = ProvisionRequest.from_element(ctx.body)
     device, version = ctx.device, ctx.version
     if (
         request.remote_wipe_status is not None
@@ -110,7 +110,9 @@ async def handle_provision(ctx: Context) -> Answer:
         )
     if request.policy_key is None:
         device.pending_policy_key = ctx.state.new_policy_key()
-        data = WAP_POLICY if expected == POLICY_TYPE_WAP else dict(DEFAULT_POLICY)
+        data: str | dict[str, str | list[str]] = (
+            WAP_POLICY if expected == POLICY_TYPE_WAP else dict(DEFAULT_POLICY)
+        )
         return _provision_answer(
             ctx,
             ProvisionResponse(
@@ -143,7 +145,7 @@ async def handle_provision(ctx: Context) -> Answer:
 
 async def handle_folder_sync(ctx: Context) -> Answer:
     """FolderSync: every folder on SyncKey 0; no changes on the current key; 9 otherwise."""
-    request = FolderSyncRequest.from_element(ctx.element)
+    request = FolderSyncRequest.from_element(ctx.body)
     device, box = ctx.device, ctx.mailbox
     if request.sync_key == "0":
         key = device.reset_hierarchy()
@@ -161,7 +163,7 @@ async def handle_folder_sync(ctx: Context) -> Answer:
 
 async def handle_settings(ctx: Context) -> Answer:
     """Settings: DeviceInformation Set is stored; UserInformation Get lists the address."""
-    request = SettingsRequest.from_element(ctx.element)
+    request = SettingsRequest.from_element(ctx.body)
     info_status = None
     if request.device_information is not None:
         ctx.device.device_information = request.device_information
