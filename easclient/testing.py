@@ -17,6 +17,7 @@ allowed from 1 s, ten generated mails in each Inbox.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -37,14 +38,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def _make_config(**settings: object):
     from easclient.mock import MockConfig, parse_users
 
-    values = dict(TEST_DEFAULTS)
+    values: dict[str, Any] = dict(TEST_DEFAULTS)  # MockConfig's keyword arguments
     values.setdefault("users", tuple(parse_users("alice:alice-pw,bob:bob-pw")))
     values.update(settings)
     if isinstance(values.get("users"), str):
-        values["users"] = tuple(parse_users(values["users"]))  # type: ignore[arg-type]
+        values["users"] = tuple(parse_users(values["users"]))
     values["host"] = values.get("host", "127.0.0.1")
     values["port"] = 0
-    return MockConfig(**values)  # type: ignore[arg-type]
+    return MockConfig(**values)
 
 
 @pytest.fixture

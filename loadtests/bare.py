@@ -102,6 +102,7 @@ class BarePost(_Bare):
             target, data, headers = _request(self, "Sync", body)
             r = self.client.post(target, data=data, headers=headers, name="Sync setup")
             col = parse_sync_body(wbxml.decode(r.content), {INBOX_ID: "Email"}).collection(INBOX_ID)
+            assert col is not None and col.sync_key is not None, "no Inbox SyncKey in the answer"
             last_key, key = key, col.sync_key
         self.target, self.body, self.headers = _request(self, "Sync", _sync_body(last_key))
 

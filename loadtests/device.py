@@ -12,8 +12,10 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import ssl
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 import gevent
 from locust import User, constant, task
@@ -37,6 +39,9 @@ from easclient.mock.mailbox import INBOX_ID
 from easclient.protocol import EasHTTPError, EasRequest, EasResponse, Throttled, parse_retry_after
 
 from .transport import GeventTransport, shared_ssl_context
+
+if TYPE_CHECKING:
+    from .sender import SendMailSender
 
 PUSH_PREFIX = "eas-push "
 
@@ -72,7 +77,7 @@ class Fleet:
         if opts.eas_control_url and opts.eas_control_token:
             from easclient.mock import ControlClient
 
-            verify: object = True
+            verify: ssl.SSLContext | bool = True
             if opts.eas_insecure:
                 verify = False
             elif opts.eas_ca_file:
@@ -118,8 +123,10 @@ class Fleet:
             self.pending[token] = time.time()
             try:
                 if self.push_via == "control":
+                    assert self.control is not None  # __init__ refuses "control" without one
                     self.control.deliver(device.account.user, 1, subject=PUSH_PREFIX + token)
                 else:
+                    assert self.sender is not None  # made for "sendmail" with deliveries
                     self.sender.send(device.account.user, PUSH_PREFIX + token)
                 self.stats.deliveries += 1
             except Exception:  # a failed delivery is counted, the run goes on
@@ -157,7 +164,7 @@ class MeteredTransport:
 
     __slots__ = ("_device", "_inner", "_throttled_at")
 
-    def __init__(self, inner: GeventTransport, device: EasDevice) -> None:
+    def __init__(self, inner: GeventTransport, device: EasDevice | SendMailSender) -> None:
         self._inner = inner
         self._device = device
         self._throttled_at: tuple[float, float] | None = None
@@ -176,7 +183,8 @@ class MeteredTransport:
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
         device = self._device
         fire = device.environment.events.request.fire
-        cmd = str(request.query.cmd) if request.method == "POST" else request.method
+        query = request.query
+        cmd = str(query.cmd) if request.method == "POST" and query is not None else request.method
         now = time.time()
         if self._throttled_at is not None:
             retry_after, at = self._throttled_at
@@ -269,7 +277,7 @@ class EasDevice(User):
             user=self.account.user,
             profile=profile,
             device_id=self.device_id,
-            state=state,
+            state=state,  # type: ignore[arg-type]  # MemoryState: DeviceState's calls, in memory
             version=RESUME_VERSION if fleet.resume else None,
             heartbeat=scaled_strategy(profile.heartbeat, fleet.scale),
             ping_margin=fleet.ping_margin,
@@ -324,7 +332,8 @@ class EasDevice(User):
         except EasHTTPError as exc:
             self._fail(f"HTTP {exc.status_code}")
         except StateError as exc:
-            self.client.state = MemoryState(on_add=self.fleet.item_added)
+            # (MemoryState answers DeviceState's calls, in memory: easclient/load/memstate.py)
+            self.client.state = MemoryState(on_add=self.fleet.item_added)  # type: ignore[assignment]
             self.ready = False
             self._fail(f"state: {type(exc).__name__}")
         except EasError as exc:  # DeviceError (SyncFailed, ProvisionFailed, …), ProtocolError

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from locust import events
+from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 # Import the project's loadtests package (locust puts only this directory on sys.path).
@@ -31,7 +32,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 _aggregate = Aggregate()
 _times: dict[str, float] = {}
-_env: dict[str, object] = {}
+_env: dict[str, Environment] = {}
 
 
 @events.init_command_line_parser.add_listener
@@ -121,5 +122,6 @@ def _quit(exit_code, **_kw) -> None:
         return
     started = _times.get("started", time.time())
     summary = _aggregate.summary(started, time.time())
+    assert env.parsed_options is not None  # it named the path
     summary["scenario"] = env.parsed_options.eas_scenario
     Path(path).write_text(json.dumps(summary), encoding="utf-8")

@@ -44,7 +44,7 @@ class SendMailSender:
             user=account.user,
             profile=profile,
             device_id=profile.device_id(f"eas-load-sender:{os.getpid()}"),
-            state=MemoryState(),
+            state=MemoryState(),  # type: ignore[arg-type]  # DeviceState's calls, in memory
         )
         self.address(account.user)  # fail early when no address can be made
 

@@ -16,6 +16,7 @@ import re
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -126,8 +127,8 @@ def make_fixture(profile: str, out: str | Path, **mock: object) -> Path:
     from easclient.mock import MockConfig, MockServer, parse_users
 
     user, password = FIXTURE_USER
-    settings = {**FIXTURE_MOCK, **mock}
-    config = MockConfig(users=tuple(parse_users(f"{user}:{password}")), **settings)  # type: ignore[arg-type]
+    settings: dict[str, Any] = {**FIXTURE_MOCK, **mock}  # MockConfig's keyword arguments
+    config = MockConfig(users=tuple(parse_users(f"{user}:{password}")), **settings)
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.jsonl"

@@ -9,7 +9,7 @@ same request side by side, and rewrites the next requests with what it learned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from easclient.wbxml import Element
 
@@ -86,6 +86,7 @@ class IdMap:
             ls = list(by_tag_l.get(tag, ()))
             if not ls:
                 continue
+            key: Callable[..., object] | None
             if tag in ("FolderHierarchy:Add", "FolderHierarchy:Update"):
                 key = self._folder_key
             elif tag == "AirSync:Collection":
@@ -95,7 +96,7 @@ class IdMap:
             rest: list[Element] = []
             for r in rs:
                 k = key(r, recorded=True) if key else None
-                match = next((lv for lv in ls if k is not None and key(lv) == k), None)  # type: ignore[misc]
+                match = next((lv for lv in ls if k is not None and key and key(lv) == k), None)
                 if match is None:
                     rest.append(r)
                     continue

@@ -38,6 +38,13 @@ def _device(ctx: CheckContext) -> CheckDevice | None:
     return ctx.facts.get("device")
 
 
+def _opened(ctx: CheckContext) -> CheckDevice:
+    """The device, in a step that :func:`_blocked` let run (so OPTIONS made one)."""
+    device = _device(ctx)
+    assert device is not None, "_blocked() skips the steps that have no device"
+    return device
+
+
 def _blocked(ctx: CheckContext, name: str, title: str, *, inbox: bool = False) -> Step | None:
     """A skip when an earlier step left nothing to build on (with ``inbox``: no Inbox found)."""
     if ctx.connect_address is None:
@@ -273,7 +280,7 @@ def provision_step(ctx: CheckContext) -> Step:
     skip = _blocked(ctx, name, title)
     if skip:
         return skip
-    client = _device(ctx).client
+    client = _opened(ctx).client
     try:
         key = client.provision()
     except DeviceError as exc:
@@ -309,7 +316,7 @@ def foldersync_step(ctx: CheckContext) -> Step:
     skip = _blocked(ctx, name, title)
     if skip:
         return skip
-    device = _device(ctx)
+    device = _opened(ctx)
     try:
         device.client.folder_sync()
     except EasError as exc:
@@ -345,7 +352,7 @@ def sync_step(ctx: CheckContext) -> Step:
     skip = _blocked(ctx, name, title, inbox=True)
     if skip:
         return skip
-    device = _device(ctx)
+    device = _opened(ctx)
     inbox = ctx.facts["inbox"]
     windows = ctx.options.sync_windows
     try:
@@ -445,7 +452,7 @@ def ping_step(ctx: CheckContext) -> Step:
     skip = _blocked(ctx, name, title, inbox=True)
     if skip:
         return skip
-    device = _device(ctx)
+    device = _opened(ctx)
     inbox = ctx.facts["inbox"].server_id
     hb = ctx.options.ping_heartbeat
     margin = ctx.options.ping_margin

@@ -12,6 +12,7 @@ Ping still ends by heartbeat + margin, and the lane closes its device right afte
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 from collections.abc import Callable
@@ -86,7 +87,7 @@ class ProbeLanes:
 
     def setup(self) -> None:
         """Provision and FolderSync every lane (in parallel); errors raise."""
-        futures = [w.submit(lambda i=i: self._setup(i)) for i, w in enumerate(self._workers)]
+        futures = [w.submit(functools.partial(self._setup, i)) for i, w in enumerate(self._workers)]
         for f in futures:
             f.result(timeout=self.options.request_timeout * 4)
 
@@ -116,7 +117,7 @@ class ProbeLanes:
         lanes that are idle."""
         busy = set(self._pinging)
         for lane, worker in enumerate(self._workers):
-            worker.submit(lambda lane=lane: self._close_device(lane))
+            worker.submit(functools.partial(self._close_device, lane))
             worker.stop()
         for lane, worker in enumerate(self._workers):
             if lane not in busy:

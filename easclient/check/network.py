@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from typing import Any
 
 from .context import CheckContext
 from .report import Result, Step
@@ -174,7 +175,7 @@ def tcp_step(ctx: CheckContext) -> Step:
     """Connect to every address (bounded); later steps use the first that accepted."""
     port = ctx.target.port
     timeout = ctx.options.connect_timeout
-    results = []
+    results: list[dict[str, Any]] = []
     for address in ctx.addresses[:MAX_ADDRESSES]:
         try:
             took = connect_once(address, port, timeout)

@@ -9,6 +9,7 @@ problem gets its own step and its own plain-words explanation.
 
 from __future__ import annotations
 
+import _ssl
 import datetime as dt
 import ipaddress
 import socket
@@ -17,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from .context import CheckContext
 from .report import Result, Step
@@ -70,7 +71,7 @@ class CertInfo:
 def parse_cert(der: bytes) -> CertInfo:
     cert = x509.load_der_x509_certificate(der)
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns_names = san.get_values_for_type(x509.DNSName)
         ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
         has_san = True
@@ -155,7 +156,7 @@ def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
     )
     if getter is not None:
         chain = getter() or []
-        return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]
+        return [c if isinstance(c, bytes) else c.public_bytes(_ssl.ENCODING_DER) for c in chain]
     leaf = tls.getpeercert(binary_form=True)
     return [leaf] if leaf else []
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -69,10 +69,13 @@ def _load() -> None:
 # click's UsageError and ClickException, which the option parser raises: typer re-exports
 # BadParameter (from the click it vendors since 0.2x, from click before), so find them among its
 # bases instead of importing either click.
-_UsageError: type[Exception] = next(
+if TYPE_CHECKING:  # for the types only: typer 0.2x's vendored click (see above)
+    from typer._click.exceptions import ClickException, UsageError
+
+_UsageError: type[UsageError] = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
 )
-_ClickException: type[Exception] = next(
+_ClickException: type[ClickException] = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
 )
 

@@ -284,9 +284,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _emit_json(data)
         else:
-            status = report.status
-            if status is not None and status in PingStatus._value2member_map_:
-                status = f"{status} ({PingStatus(status).name})"
+            status: int | str | None = report.status
+            if report.status is not None and report.status in PingStatus._value2member_map_:
+                status = f"{report.status} ({PingStatus(report.status).name})"
             line = f"{report.outcome.value}: status {status}, held {report.seconds:.1f} s"
             if report.folders:
                 line += f", folders {', '.join(report.folders)}"

@@ -76,7 +76,7 @@ def send_mail(client: EasClient, mime: bytes, *, save_in_sent: bool = True) -> S
     """SendMail (MS-ASCMD 2.2.1.17) in the form the protocol version takes."""
     request = SendMailRequest(mime, _client_id(), save_in_sent_items=save_in_sent)
     body, params = request.body_and_params(client.version)
-    return SendMailResponse.from_element(client.execute("SendMail", body, params=params))  # type: ignore[arg-type]
+    return SendMailResponse.from_element(client.execute("SendMail", body, params=params))
 
 
 def _smart(
@@ -96,7 +96,7 @@ def _smart(
         replace_mime=replace_mime,
     )
     body, params = request.body_and_params(client.version)
-    answer = client.execute(kind.value, body, params=params)  # type: ignore[arg-type]
+    answer = client.execute(kind.value, body, params=params)
     return SmartMailResponse.from_element(kind, answer)
 
 

@@ -36,6 +36,7 @@ from easclient import wbxml
 from easclient.errors import EasError
 from easclient.protocol import (
     DeviceInformationRequired,
+    EasRequest,
     EasResponse,
     Email,
     FolderSyncRequest,
@@ -336,16 +337,17 @@ class EasClient:
         return chosen
 
     # -- one exchange -------------------------------------------------------------------------
-    def _http(self, make: Callable[[], object], *, read_timeout: float | None = None):
+    def _http(self, make: Callable[[], EasRequest], *, read_timeout: float | None = None):
         """Send what ``make()`` builds, handling 451 and 503; other HTTP errors raise."""
         redirects: list[str] = []
         throttled = 0
         while True:
             request = make()
             resent = getattr(self.transport, "retries", 0)
-            response: EasResponse = self.transport.send(request, read_timeout=read_timeout)  # type: ignore[arg-type]
+            response: EasResponse = self.transport.send(request, read_timeout=read_timeout)
             if getattr(self.transport, "retries", 0) != resent:
                 # The transport resent it after a reused connection failed: say so in the report.
+                # (not in the Transport protocol: a transport that counts retries keeps this log)
                 detail = self.transport.retry_log[-1]  # type: ignore[attr-defined]
                 self.state.record_event("connection-retry", detail)
                 self.notes.append(detail)
@@ -397,7 +399,7 @@ class EasClient:
     def execute(
         self,
         cmd: str,
-        body: Element | None,
+        body: Element | bytes | None,
         *,
         read_timeout: float | None = None,
         params: Mapping[str, str] | None = None,

@@ -245,7 +245,7 @@ class DeviceState(MetaValues):
             rows = self._db.execute(
                 "SELECT time, kind, detail FROM events WHERE kind = ? ORDER BY id", (kind,)
             )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
     # -- folder hierarchy (FolderSync) -------------------------------------------------------
     def folders(self) -> list[Folder]:

@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from easclient.errors import EasError
 
@@ -311,7 +312,7 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
     """Run the scenario and return its summary (also written to ``out_dir``)."""
     import json
 
-    from easclient.netsim import NatProxyConfig, start_in_thread
+    from easclient.netsim import NatProxyConfig, OnIdle, start_in_thread
 
     opts.check()
     say = log or (lambda message: None)
@@ -330,6 +331,7 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
         if opts.host:
             url = opts.host.rstrip("/")
             users_csv = opts.users_csv
+            assert users_csv is not None  # check(): --host needs --users-csv
             accounts = read_accounts(users_csv)  # a bad file fails here, before locust
             scale = opts.heartbeat_scale or 1.0
             rate = (
@@ -394,8 +396,9 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
                     idle_timeout=(
                         scaled_seconds(spec.idle_timeout, scale) if spec.idle_timeout else None
                     ),
-                    on_idle=spec.on_idle,
-                    on_address_change=spec.on_address_change,
+                    # names: NatProxyConfig turns them into OnIdle (NetsimError for a bad one)
+                    on_idle=cast(OnIdle, spec.on_idle),
+                    on_address_change=cast(OnIdle, spec.on_address_change),
                     max_records=1000,
                 )
             )

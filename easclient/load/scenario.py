@@ -146,13 +146,13 @@ def scaled_strategy(name: str, scale: float = 1.0) -> HeartbeatStrategy:
             step=_s(d.step, scale),
         )
     if name == "technet":
-        d = TechnetHeartbeat()
+        t = TechnetHeartbeat()
         return TechnetHeartbeat(
-            default=_s(d.default, scale),
-            minimum=_s(d.minimum, scale),
-            maximum=_s(d.maximum, scale),
-            increment=_s(d.increment, scale),
-            successes_before_raise=d.successes_before_raise,
+            default=_s(t.default, scale),
+            minimum=_s(t.minimum, scale),
+            maximum=_s(t.maximum, scale),
+            increment=_s(t.increment, scale),
+            successes_before_raise=t.successes_before_raise,
         )
     if name == "server":
         return ServerHeartbeat(start=_s(ServerHeartbeat().start, scale))

@@ -171,6 +171,7 @@ class EasEndpoint:
             await self._send(send, 400)
             return
         query = request.query
+        assert query is not None  # parse_request gives every POST one
         cmd = query.cmd
         if query.user and query.user.rpartition("\\")[2].lower() not in (
             user.name.lower(),
@@ -308,8 +309,10 @@ class EasEndpoint:
                 headers["X-MS-ASThrottle"] = fault.throttle_reason or "CommandFrequency"
             elif fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
+            assert fault.status is not None  # Fault checks it for this action
             await self._send(send, int(fault.status), b"", headers)
         elif fault.action == "eas_status":
+            assert fault.status is not None  # Fault checks it for this action
             body = wbxml.encode(status_element(cmd, int(fault.status)))
             await self._send(send, 200, body, None, WBXML_CONTENT_TYPE)
         else:

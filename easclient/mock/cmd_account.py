@@ -67,7 +67,7 @@ async def handle_provision(ctx: Context) -> Answer:
     """Two-phase provisioning (MS-ASPROV 3.2.5.1): a temporary PolicyKey with the policy, then,
     on acknowledgement, the final key. A pending remote wipe is announced instead, and the
     device's wipe acknowledgement ends it."""
-    request = ProvisionRequest.from_element(ctx.element)
+    request = ProvisionRequest.from_element(ctx.body)
     device, version = ctx.device, ctx.version
     if (
         request.remote_wipe_status is not None
@@ -117,7 +117,9 @@ async def handle_provision(ctx: Context) -> Answer:
         )
     if request.policy_key is None:
         device.pending_policy_key = ctx.state.new_policy_key()
-        data = WAP_POLICY if expected == POLICY_TYPE_WAP else dict(DEFAULT_POLICY)
+        data: str | dict[str, str | list[str]] = (
+            WAP_POLICY if expected == POLICY_TYPE_WAP else dict(DEFAULT_POLICY)
+        )
         return _provision_answer(
             ctx,
             ProvisionResponse(
@@ -151,7 +153,7 @@ async def handle_provision(ctx: Context) -> Answer:
 async def handle_folder_sync(ctx: Context) -> Answer:
     """FolderSync: every folder on SyncKey 0; on the current key what changed since the device
     was last told (folders other devices created, renamed or deleted); 9 on any other key."""
-    request = FolderSyncRequest.from_element(ctx.element)
+    request = FolderSyncRequest.from_element(ctx.body)
     device, box = ctx.device, ctx.mailbox
     now = box.hierarchy()
     if request.sync_key == "0":
@@ -181,7 +183,7 @@ async def handle_folder_sync(ctx: Context) -> Answer:
 
 async def handle_settings(ctx: Context) -> Answer:
     """Settings: DeviceInformation Set is stored; UserInformation Get lists the address."""
-    request = SettingsRequest.from_element(ctx.element)
+    request = SettingsRequest.from_element(ctx.body)
     info_status = None
     if request.device_information is not None:
         ctx.device.device_information = request.device_information

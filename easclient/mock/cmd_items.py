@@ -28,8 +28,8 @@ async def handle_item_operations(ctx: Context) -> Answer:
     """Fetch mail items by CollectionId + ServerId, in one WBXML body or, when the client
     accepts it (``MS-ASAcceptMultiPart: T``), as a multipart body whose parts carry the
     mail bodies (MS-ASCMD 2.2.1.10.1; EAS-FACTS §8)."""
-    request = ItemOperationsRequest.from_element(ctx.element)
-    multipart = ctx.request.query.params.get("AcceptMultiPart") == "T"
+    request = ItemOperationsRequest.from_element(ctx.body)
+    multipart = ctx.query.params.get("AcceptMultiPart") == "T"
     results: list[FetchResult] = []
     parts: list[bytes] = []
     for fetch in request.fetches:
@@ -127,7 +127,7 @@ async def handle_send_mail(ctx: Context) -> Answer:
             raise StatusAnswer(CommonStatus.InvalidContent)
         request = SendMailRequest.from_element(ctx.element)
     else:
-        request = SendMailRequest.from_legacy(ctx.request.body, ctx.request.query.params)
+        request = SendMailRequest.from_legacy(ctx.request.body, ctx.query.params)
     deliver_mime(ctx, request.mime, save_in_sent=request.save_in_sent_items)
     return Answer(element=SendMailResponse().to_element(ctx.version))
 
@@ -160,7 +160,7 @@ def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> None:
             continue
         delivered.add(user.name)
         box = store.mailbox(user)
-        inbox = box.folder(INBOX_ID)
+        inbox = box.folders[INBOX_ID]  # every mailbox has one
         box.items(inbox)
         box.add_message(
             inbox,
@@ -168,7 +168,7 @@ def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> None:
         )
         ctx.state.stats.deliveries += 1
     if save_in_sent:
-        sent = ctx.mailbox.folder(SENT_ID)
+        sent = ctx.mailbox.folders[SENT_ID]
         ctx.mailbox.items(sent)
         ctx.mailbox.add_message(
             sent,

@@ -40,7 +40,7 @@ async def handle_ping(ctx: Context) -> Answer:
             return _answer(
                 ctx, PingResponse(PingStatus.InvalidHeartbeatInterval, heartbeat_interval=bound)
             )
-        heartbeat = request.heartbeat_interval
+        heartbeat: int | None = request.heartbeat_interval
     else:
         heartbeat = device.ping_heartbeat
     folder_ids = requested or device.ping_folders
@@ -56,8 +56,8 @@ async def handle_ping(ctx: Context) -> Answer:
         return _answer(
             ctx, PingResponse(PingStatus.TooManyFolders, max_folders=personality.max_folders)
         )
-    folders = [box.folder(fid) for fid in folder_ids]
-    if any(f is None for f in folders):
+    folders = [f for f in (box.folder(fid) for fid in folder_ids) if f is not None]
+    if len(folders) != len(folder_ids):  # one is unknown
         return _answer(ctx, PingResponse(PingStatus.FolderHierarchySyncRequired))
     device.ping_heartbeat = heartbeat
     device.ping_folders = tuple(folder_ids)

@@ -185,7 +185,7 @@ def sync_collection(
         return SyncCollectionResponse(cid, SyncStatus.InvalidSyncKey, INITIAL_SYNC_KEY)
     if coll.sync_key == state.last_request_key and state.last_answer is not None:
         # The client did not get our last answer and asks again: answer the same.
-        return state.last_answer  # type: ignore[return-value]
+        return state.last_answer
     if coll.sync_key != state.sync_key:
         if Quirk.UNKNOWN_SYNCKEY_STATUS1 in quirks:
             # SOGo: a key it never issued is taken at its word: Status 1 and nothing, the same
@@ -298,7 +298,7 @@ def _limit_answer(ctx: Context, limit: int) -> Answer:
 
 async def handle_get_item_estimate(ctx: Context) -> Answer:
     """GetItemEstimate (MS-ASCMD 2.2.1.9): how many changes a Sync would return now."""
-    request = GetItemEstimateRequest.from_element(ctx.element)
+    request = GetItemEstimateRequest.from_element(ctx.body)
     results = []
     for coll in request.collections:
         cid = coll.collection_id

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from easclient.errors import EasError
 
@@ -256,7 +257,7 @@ class MockConfig:
     def effective_personality(self) -> Personality:
         """The personality with this config's heartbeat overrides applied."""
         p = PERSONALITIES[self.personality]
-        changes: dict[str, int | None] = {}
+        changes: dict[str, Any] = {}  # replace()'s keyword arguments
         if self.heartbeat_min is not None:
             changes["heartbeat_min"] = self.heartbeat_min if self.heartbeat_min > 0 else None
         if self.heartbeat_max is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from easclient.protocol import EasRequest
+from easclient.protocol.errors import ProtocolError
+from easclient.protocol.query import RequestQuery
 from easclient.wbxml import E, Element
 
 from .config import User
@@ -78,3 +80,18 @@ class Context:
     @property
     def command(self) -> str:
         return self.request.query.cmd if self.request.query else "OPTIONS"
+
+    @property
+    def query(self) -> RequestQuery:
+        """The request's query (only OPTIONS has none, and it gets no handler)."""
+        if self.request.query is None:
+            raise ProtocolError(f"{self.request.method} request without a query")
+        return self.request.query
+
+    @property
+    def body(self) -> Element:
+        """The request's element, for the commands that cannot do without one: the endpoint
+        answers an empty body itself except for Ping, Sync and SendMail."""
+        if self.element is None:
+            raise ProtocolError(f"{self.command}: the request has no body")
+        return self.element

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import time
 from typing import Any
 
@@ -169,15 +170,19 @@ class ControlError(Exception):
     """The control API refused a call (the message is the server's)."""
 
 
+#: What httpx takes as ``verify``: a context, a CA bundle path, or on/off.
+_Verify = ssl.SSLContext | str | bool
+
+
 class ControlClient:
     """A blocking client for the control API (tests, ``eas check``, locust)."""
 
-    def __init__(self, url: str, token: str, *, verify: object = True, timeout: float = 10.0):
+    def __init__(self, url: str, token: str, *, verify: _Verify = True, timeout: float = 10.0):
         self.url = url.rstrip("/")
         self._client = httpx.Client(
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
-            verify=verify,  # type: ignore[arg-type]
+            verify=verify,
             timeout=timeout,
         )
 

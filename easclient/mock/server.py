@@ -204,16 +204,19 @@ class MockServer:
 
         # Our own handlers: uvicorn's re-raise the signal after shutdown (exit status -15),
         # while a mock stopped on purpose should end with status 0.
-        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        server = self._server
+        assert server is not None
+        # (uvicorn's method replaced on the instance by a context manager that does nothing)
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign, assignment]
 
         async def main() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self.request_stop)
             task = asyncio.ensure_future(self.serve())
-            while not self._server.started and not task.done():
+            while not server.started and not task.done():
                 await asyncio.sleep(0.01)
-            if self._server.started and on_ready is not None:
+            if server.started and on_ready is not None:
                 on_ready(self.handle())
             await task
 
@@ -224,7 +227,8 @@ class MockServer:
         self.prepare()
         assert self._server is not None
         # Signals are the starting thread's business, not this server's.
-        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        # (uvicorn's method replaced on the instance by a context manager that does nothing)
+        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign, assignment]
         errors: list[BaseException] = []
 
         def target() -> None:

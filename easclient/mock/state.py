@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import Counter
@@ -63,7 +64,7 @@ class MockState:
         self.stats = Stats()
         self.rng = random.Random(f"server-{config.seed}")
         #: Set by the server: finds the transport of a client (host, port), for drop/reset.
-        self.transport_lookup: Callable[[tuple[str, int]], object | None] | None = None
+        self.transport_lookup: Callable[[tuple[str, int]], asyncio.Transport | None] | None = None
         #: The URL clients use (set once the server listens), for 451 redirects by default.
         self.url: str = ""
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .mailbox import Folder, Mailbox, Message
+from .mailbox import Folder, Item, Mailbox
+
+if TYPE_CHECKING:
+    from easclient.protocol.sync import SyncCollectionResponse, SyncRequest
 
 
 def _token() -> str:
@@ -24,8 +28,8 @@ def _token() -> str:
 class Diff:
     """What a device has not yet been told about one folder."""
 
-    adds: list[Message]
-    changes: list[Message]
+    adds: list[Item]
+    changes: list[Item]
     deletes: list[str]
 
     def __len__(self) -> int:
@@ -43,7 +47,7 @@ class CollectionState:
     synced_modseq: int = -1
     #: The key of the last request and the encoded answer to it (for a repeated request).
     last_request_key: str | None = None
-    last_answer: object = None
+    last_answer: SyncCollectionResponse | None = None
     #: Options the client sent last (MS-ASCMD: a Sync may omit unchanged Options).
     options: object = None
     window_size: int | None = None
@@ -102,7 +106,7 @@ class DeviceState:
     #: Baseline change counters for folders the device pings without having synced them.
     ping_baseline: dict[str, int] = field(default_factory=dict)
     #: The last Sync request with collections (an empty Sync repeats it, MS-ASCMD 2.2.1.21).
-    last_sync_request: object = None
+    last_sync_request: SyncRequest | None = None
 
     @property
     def hierarchy_key(self) -> str | None:
@@ -114,13 +118,13 @@ class DeviceState:
         self.hierarchy_generation = _token()
         self.hierarchy_counter = 1
         self.known_folders = {}
-        return self.hierarchy_key  # type: ignore[return-value]
+        return f"{self.hierarchy_counter}.{self.hierarchy_generation}"  # hierarchy_key's
 
     def advance_hierarchy(self, known: dict[str, tuple[str, str, int]]) -> str:
         """A new FolderSync key, the device now knowing ``known``."""
         self.hierarchy_counter += 1
         self.known_folders = dict(known)
-        return self.hierarchy_key  # type: ignore[return-value]
+        return f"{self.hierarchy_counter}.{self.hierarchy_generation}"
 
     def folder_has_changes(
         self, box: Mailbox, folder: Folder, *, unconfirmed: bool = False

@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 from easclient.netsim.errors import KernelNatUnavailable, NetsimError
 from easclient.netsim.peers import PollResult
@@ -240,9 +240,9 @@ class KernelNat:
         """Run a command inside a namespace and return its stdout (NetsimError on failure)."""
         return _run(["ip", "netns", "exec", self.ns(role), *argv], input=input)
 
-    def popen(self, role: str, argv: Sequence[str], **kwargs: object) -> subprocess.Popen:
+    def popen(self, role: str, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen:
         """Start a process inside a namespace; it is killed when the topology is closed."""
-        proc = subprocess.Popen(["ip", "netns", "exec", self.ns(role), *argv], **kwargs)  # type: ignore[call-overload]
+        proc = subprocess.Popen(["ip", "netns", "exec", self.ns(role), *argv], **kwargs)
         self._procs.append(proc)
         return proc
 

@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Self
 
@@ -54,7 +55,7 @@ class LongPollServer:
         self._sock.settimeout(0.2)
         self.host, self.port = self._sock.getsockname()[:2]
         self.sessions: list[ServerSession] = []
-        self.on_session_end = None
+        self.on_session_end: Callable[[ServerSession], None] | None = None
         self._max_sessions = max_sessions
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -236,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"ready": True, "port": server.port}), flush=True)
             # Ends when the parent closes our stdin or the time bound runs out.
             stop = threading.Event()
-            threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+            def stop_at_eof() -> None:
+                sys.stdin.read()
+                stop.set()
+
+            threading.Thread(target=stop_at_eof, daemon=True).start()
             stop.wait(args.max_seconds)
         return 0
     result = long_poll(

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Self
+from typing import Self, TypeVar
 
 from easclient.netsim.errors import NetsimError
 from easclient.netsim.events import (
@@ -39,6 +39,7 @@ from easclient.netsim.events import (
 from easclient.netsim.tlsbridge import TlsBridge, TlsContexts, build_contexts
 
 _CHUNK = 65536
+_T = TypeVar("_T")
 
 
 def _check_port(name: str, port: int, allow_zero: bool) -> None:
@@ -196,6 +197,7 @@ class _Connection:
         )
         self.state = _State.FORWARDING
         self.last_activity = self.proxy.clock()
+        assert self.s_reader is not None and self.s_writer is not None  # connected above
         watchdog = asyncio.create_task(self._watch())
         try:
             await asyncio.gather(
@@ -594,23 +596,23 @@ class ProxyThread:
 
         asyncio.run(main())
 
-    def _call(self, fn: Callable[[], object], timeout: float = 5.0) -> object:
+    def _call(self, fn: Callable[[], _T], timeout: float = 5.0) -> _T:
         if self._loop is None or not self._thread.is_alive():
             raise NetsimError("the NAT proxy thread is not running")
 
-        async def call() -> object:
+        async def call() -> _T:
             return fn()
 
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout)
 
     def change_address(self) -> int:
         """See NatProxy.change_address."""
-        return int(self._call(self.proxy.change_address))  # type: ignore[arg-type]
+        return int(self._call(self.proxy.change_address))
 
     @property
     def connections(self) -> list[ConnectionRecord]:
         """A consistent copy of the records, taken on the proxy's loop."""
-        return self._call(lambda: copy.deepcopy(self.proxy.connections))  # type: ignore[return-value]
+        return self._call(lambda: copy.deepcopy(self.proxy.connections))
 
     def to_json(self) -> str:
         return records_to_json(self.connections)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 from easclient.wbxml import Element, ns
 
@@ -336,7 +337,7 @@ class Email:
         Both the AirSyncBase and the 2.5 body and attachment forms are understood; elements of
         other namespaces (Email2, Calendar for meeting requests, …) are ignored.
         """
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # the keyword arguments of cls()
         for attr, name in _TEXT_FIELDS:
             values[attr] = el.findtext(f"Email:{name}")
         importance = opt_int(el, "Email:Importance")
@@ -366,7 +367,7 @@ class Email:
             values["native_body_type"] = code_of(
                 BodyType, to_int(native, "AirSyncBase:NativeBodyType")
             )
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 def looks_like_email(app: Element) -> bool:

@@ -149,7 +149,11 @@ class FolderSyncRequest:
         return cls(text(el, "FolderHierarchy:SyncKey"))
 
 
-_CHANGE_TYPES = {"Add": FolderAdd, "Update": FolderUpdate, "Delete": FolderDelete}
+_CHANGE_TYPES: dict[str, type[FolderChange]] = {
+    "Add": FolderAdd,
+    "Update": FolderUpdate,
+    "Delete": FolderDelete,
+}
 
 
 @dataclass(frozen=True, slots=True)

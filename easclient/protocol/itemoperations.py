@@ -15,6 +15,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from easclient.wbxml import Element, WBXMLError, decode, encode, ns
 
@@ -222,7 +223,7 @@ class FetchResult:
         class_ = opt_text(el, "AirSync:Class")
         props = el.find("ItemOperations:Properties")
         item: Email | Element | None = None
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # the keyword arguments of cls()
         if props is not None:
             data = props.find("ItemOperations:Data")
             values = {
@@ -245,7 +246,7 @@ class FetchResult:
             file_reference=opt_text(el, "AirSyncBase:FileReference"),
             long_id=opt_text(el, "Search:LongId"),
             item=item,
-            **values,  # type: ignore[arg-type]
+            **values,
         )
 
 

@@ -90,7 +90,7 @@ def build_multipart(parts: Sequence[bytes]) -> bytes:
     for part in parts:
         metadata.append({"offset": offset, "length": len(part)})
         offset += len(part)
-    header = MultiPartHeader.build({"parts_count": len(parts), "parts_metadata": metadata})
+    header: bytes = MultiPartHeader.build({"parts_count": len(parts), "parts_metadata": metadata})
     return header + b"".join(bytes(p) for p in parts)
 
 

@@ -8,6 +8,7 @@ versions (12.0 to 14.0) send it with the Settings command instead; 2.5 has no wa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from easclient.wbxml import Element, ns
 
@@ -83,7 +84,7 @@ class DeviceInformation:
             el = inner
         if el.tag != "Settings:Set":
             raise ProtocolError(f"expected Settings:DeviceInformation, got {el.tag}")
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # the keyword arguments of cls()
         for attr, name in _DEVICE_FIELDS:
             text = el.findtext(f"Settings:{name}")
             if text is None:
@@ -94,7 +95,7 @@ class DeviceInformation:
                 values[attr] = text == "1"
             else:
                 values[attr] = text
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,9 @@ class UserAccount:
             user_display_name=opt_text(el, "Settings:UserDisplayName"),
             send_disabled=opt_bool(el, "Settings:SendDisabled"),
             email_addresses=tuple(
-                a.text for a in (addresses or []) if a.name == "SMTPAddress" and a.text
+                a.text
+                for a in (addresses or [])
+                if a.name == "SMTPAddress" and isinstance(a.text, str) and a.text
             ),
             primary_smtp_address=None
             if addresses is None
@@ -209,7 +212,8 @@ class UserInformation:
         accounts: tuple[UserAccount, ...] = ()
         if get is not None:
             addresses = tuple(
-                a.text or "" for a in get.findall("Settings:EmailAddresses/Settings:SMTPAddress")
+                a.text if isinstance(a.text, str) else ""
+                for a in get.findall("Settings:EmailAddresses/Settings:SMTPAddress")
             )
             accounts = tuple(
                 UserAccount.from_element(a)

@@ -8,7 +8,7 @@ parser never crashes on them. Per-command codes are in MS-ASCMD 2.2.3.177.x, the
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TypeVar
+from typing import TypeVar, overload
 
 __all__ = [
     "CommonStatus",
@@ -37,6 +37,12 @@ __all__ = [
 _E = TypeVar("_E", bound=IntEnum)
 
 
+@overload
+def status_of(enum_cls: type[_E], code: int | str) -> _E | int: ...
+@overload
+def status_of(enum_cls: type[_E], code: None) -> None: ...
+@overload
+def status_of(enum_cls: type[_E], code: int | str | None) -> _E | int | None: ...
 def status_of(enum_cls: type[_E], code: int | str | None) -> _E | int | None:
     """``enum_cls(code)`` when the code is known to the command, else the global status member
     (101-177), else the bare ``int``. ``None`` stays ``None``; text is read as an integer."""

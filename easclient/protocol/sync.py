@@ -125,8 +125,8 @@ def _opt_app(el: Element, class_: str | None) -> ApplicationData | None:
     return None if app is None else _app_from_element(app, class_)
 
 
-def _opt(name: str, value: object) -> Element | None:
-    return None if value is None else A(name, value)  # type: ignore[arg-type]
+def _opt(name: str, value: str | int | None) -> Element | None:
+    return None if value is None else A(name, value)
 
 
 # -- request ---------------------------------------------------------------------------------

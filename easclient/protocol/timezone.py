@@ -83,16 +83,18 @@ class TimeZone:
         return self.daylight_date.month != 0 and self.standard_date.month != 0
 
     def to_bytes(self) -> bytes:
-        return _TIMEZONE.build(
-            {
-                "bias": self.bias,
-                "standard_name": _raw_name(self.standard_name),
-                "standard_date": _fields_of(self.standard_date),
-                "standard_bias": self.standard_bias,
-                "daylight_name": _raw_name(self.daylight_name),
-                "daylight_date": _fields_of(self.daylight_date),
-                "daylight_bias": self.daylight_bias,
-            }
+        return bytes(
+            _TIMEZONE.build(
+                {
+                    "bias": self.bias,
+                    "standard_name": _raw_name(self.standard_name),
+                    "standard_date": _fields_of(self.standard_date),
+                    "standard_bias": self.standard_bias,
+                    "daylight_name": _raw_name(self.daylight_name),
+                    "daylight_date": _fields_of(self.daylight_date),
+                    "daylight_bias": self.daylight_bias,
+                }
+            )
         )
 
     def to_base64(self) -> str:

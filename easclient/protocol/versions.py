@@ -87,7 +87,7 @@ class ProtocolVersion(StrEnum):
         return self.value
 
 
-_RANK: dict[ProtocolVersion, int] = {v: i for i, v in enumerate(ProtocolVersion)}
+_RANK: dict[str, int] = {v: i for i, v in enumerate(ProtocolVersion)}
 
 #: Every version this package speaks, oldest first (as strings).
 ALL_VERSIONS: tuple[str, ...] = tuple(v.value for v in ProtocolVersion)
@@ -100,7 +100,7 @@ def version_at_least(version: str, minimum: str) -> bool:
 
 def _rank(version: str) -> int:
     # Builders ask this several times per message; skip parse() for the exact spellings.
-    rank = _RANK.get(version)  # type: ignore[call-overload]
+    rank = _RANK.get(version)  # a ProtocolVersion is its str
     return ProtocolVersion.parse(version).rank if rank is None else rank
 
 

@@ -8,12 +8,13 @@ from .codepages import BY_NAME, BY_TOKEN, PAGES, VERSIONS, CodePage, Tag
 from .decoder import decode
 from .encoder import encode
 from .errors import WBXMLError, XMLInputError
-from .tree import E, Element, ns
+from .tree import MAX_DEPTH, E, Element, ns
 from .xml import from_xml, to_xml
 
 __all__ = [
     "BY_NAME",
     "BY_TOKEN",
+    "MAX_DEPTH",
     "PAGES",
     "VERSIONS",
     "CodePage",

@@ -10,6 +10,7 @@ so :mod:`.decoder` and :mod:`.encoder` walk the body by hand, using the token co
 from __future__ import annotations
 
 import enum
+from typing import IO, Any
 
 from construct import (
     Byte,
@@ -32,14 +33,15 @@ MB_UINT32_MAX_BYTES = 5
 MB_UINT32_MAX = 0xFFFFFFFF
 
 
-class MbUInt32(Construct):
+# construct ships without type hints, so its classes are Any to mypy.
+class _MbUInt32(Construct):  # type: ignore[misc]  # subclassing construct's (untyped) base
     """``mb_u_int32`` (WBXML 1.3 §5.1): an unsigned 32-bit integer as big-endian base-128 digits,
     with the continuation bit 0x80 set on every byte but the last."""
 
-    def _parse(self, stream, context, path):
+    def _parse(self, stream: IO[bytes], context: Any, path: str) -> int:
         value = 0
         for _ in range(MB_UINT32_MAX_BYTES):
-            byte = stream_read(stream, 1, path)[0]
+            byte: int = stream_read(stream, 1, path)[0]
             value = (value << 7) | (byte & 0x7F)
             if not byte & 0x80:
                 if value > MB_UINT32_MAX:
@@ -47,16 +49,16 @@ class MbUInt32(Construct):
                 return value
         raise ValidationError("mb_u_int32 longer than 5 bytes", path=path)
 
-    def _build(self, obj, stream, context, path):
+    def _build(self, obj: int, stream: IO[bytes], context: Any, path: str) -> int:
         data = mb_u_int32(obj)
         stream_write(stream, data, len(data), path)
         return obj
 
-    def _sizeof(self, context, path):
+    def _sizeof(self, context: Any, path: str) -> int:
         raise StreamError("mb_u_int32 has a variable size", path=path)
 
 
-MbUInt32 = MbUInt32()  # one stateless instance, used like construct's own ``VarInt``
+MbUInt32 = _MbUInt32()  # one stateless instance, used like construct's own ``VarInt``
 
 #: The document header (WBXML 1.3 §5.3-5.5, §5.7). EAS always sends ``03 01 6A 00``: version 1.3,
 #: public id 1 ("unknown"), charset 106 (UTF-8), an empty string table.

@@ -21,6 +21,7 @@ against the input before anything is allocated.
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from construct import ConstructError
 
@@ -42,10 +43,12 @@ from ._grammar import (
     Token,
 )
 from .errors import WBXMLError
-from .tree import Element
+from .tree import MAX_DEPTH, Element
 
-#: Default bound on element nesting. Real EAS documents are under 15 levels deep.
-MAX_DEPTH = 1000
+# An open element's value: None, one piece, or (from the second piece on) the list of pieces.
+_Text = str | bytes | list[str | bytes] | None
+# What the decoder keeps of an open element's parent: (tag, children, value).
+_Frame = tuple[str, list[Element], _Text]
 
 _NO_TAGS: tuple[str | None, ...] = (None,) * 64
 
@@ -129,13 +132,13 @@ def _body(
     all_names = _NAMES
     page = 0
     names = all_names.get(0, _NO_TAGS)
-    stack: list[tuple[str | None, list[Element], str | bytes | None]] = []
+    stack: list[_Frame] = []
     push = stack.append
     pop = stack.pop
     top: list[Element] = []
-    tag: str | None = None
+    tag = ""  # the current element's; "" in the frame below the root, which has none
     children = top
-    text: str | bytes | None = None
+    text: _Text = None
     depth_limit = max_depth
     n = len(data)
     start = pos
@@ -184,6 +187,8 @@ def _body(
                 if text is not None:
                     if children:
                         raise WBXMLError(f"{tag} holds both text and child elements", pos)
+                    if isinstance(text, list):
+                        text = _join(text)
                     if not text:
                         text = None
                 el = new(cls)
@@ -204,9 +209,8 @@ def _body(
                 pos = end + 1
             elif b == SWITCH_PAGE:
                 page = data[pos + 1]
-                names = all_names.get(page)
-                if names is None:
-                    names = _NO_TAGS
+                names = all_names.get(page, _NO_TAGS)
+                if names is _NO_TAGS:
                     problem = WBXMLError(f"unknown code page {page}", pos)
                     if not lenient:
                         raise problem
@@ -287,15 +291,31 @@ def _decode_str(buf: bytes, start: int, end: int, encoding: str, offset: int | N
         raise WBXMLError(f"string is not valid {encoding}: {exc.reason}", at) from None
 
 
-def _add_text(text: str | bytes | None, piece: str | bytes, stack: list, pos: int) -> str | bytes:
-    """Join consecutive string/opaque pieces of one element's value (WBXML allows several)."""
+def _add_text(text: _Text, piece: str | bytes, stack: list[_Frame], pos: int) -> _Text:
+    """Collect consecutive string/opaque pieces of one element's value (WBXML allows several).
+
+    From the second piece on, ``text`` is a list of pieces that END joins once (:func:`_join`):
+    adding each piece to a growing string copies it again per piece, quadratic in its size.
+    """
     if not stack:
         raise WBXMLError("text outside the root element", pos)
     if text is None:
         return piece
+    if isinstance(text, list):
+        if type(text[0]) is not type(piece):
+            raise WBXMLError("an element mixes string and OPAQUE data", pos)
+        text.append(piece)
+        return text
     if type(text) is not type(piece):
         raise WBXMLError("an element mixes string and OPAQUE data", pos)
-    return text + piece
+    return [text, piece]
+
+
+def _join(pieces: list[str | bytes]) -> str | bytes:
+    """One element's value from its pieces, all ``str`` or all ``bytes`` (:func:`_add_text`)."""
+    if type(pieces[0]) is str:
+        return "".join(cast("list[str]", pieces))
+    return b"".join(cast("list[bytes]", pieces))
 
 
 def _mb_u_int32(data: bytes, pos: int) -> tuple[int, int]:

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable, Iterator
 
 from . import codepages
 from ._grammar import CONTENT_BIT, EAS_HEADER, END, OPAQUE, STR_I, SWITCH_PAGE, mb_u_int32
-from .decoder import MAX_DEPTH
 from .errors import WBXMLError
-from .tree import Element
+from .tree import MAX_DEPTH, Element
 
 _PLACEHOLDER = re.compile(r"page(\d{1,3}):0x([0-9A-F]{2})")
 
 
-def _codes(tags) -> dict[str, tuple[int, int]]:
+def _codes(tags: Iterable[codepages.Tag]) -> dict[str, tuple[int, int]]:
     return {sys.intern(t.qualified): (t.page, t.token) for t in tags}
 
 
@@ -66,7 +66,7 @@ def encode(
     page = 0
     # Iterators over the children still to write, one per open element; `path` names the open
     # elements for error messages.
-    stack: list = []
+    stack: list[Iterator[Element]] = []
     path: list[str] = []
     it = iter((tree,))
     try:

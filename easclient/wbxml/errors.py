@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+#: How many characters of an offending value an error message quotes.
+EXCERPT_LIMIT = 60
+
+
+def excerpt(value: str | bytes, limit: int = EXCERPT_LIMIT) -> str:
+    """A bounded quote of ``value`` for an error message: its repr cut to ``limit`` characters,
+    with the full length said when cut. (easclient.errors has the same for the rest of the
+    project; the codec imports nothing of ours.)"""
+    text = repr(value[:limit])
+    if len(value) <= limit:
+        return text
+    unit = "bytes" if isinstance(value, bytes) else "characters"
+    return f"{text}… ({len(value):,} {unit})"
+
 
 class WBXMLError(ValueError):
     """Malformed WBXML (or XML, or an element tree the encoder cannot write).
@@ -16,7 +30,8 @@ class WBXMLError(ValueError):
         self.offset = offset
         super().__init__(reason if offset is None else f"at byte {offset}: {reason}")
 
-    def __reduce__(self):  # keep pickling (multiprocessing, pytest-xdist) working
+    # keep pickling (multiprocessing, pytest-xdist) working
+    def __reduce__(self) -> tuple[type[WBXMLError], tuple[object, ...]]:
         return (type(self), (self.reason, self.offset))
 
 
@@ -31,5 +46,5 @@ class XMLInputError(WBXMLError):
         super().__init__(reason, offset)
         self.args = (f"XML line {line}, column {column} (byte {offset}): {reason}",)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[WBXMLError], tuple[object, ...]]:
         return (type(self), (self.reason, self.offset, self.line, self.column))

@@ -19,9 +19,14 @@ name (``"AirSync:SyncKey"``) matches the whole tag.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 Content = str | bytes | None
+
+#: The codec's one bound on element nesting: decode, encode and from_xml refuse deeper
+#: documents, and everything else here (iter, ==, repr) works without recursion up to it and
+#: beyond. Real EAS documents are under 15 levels deep.
+MAX_DEPTH = 1000
 
 
 class Element:
@@ -140,16 +145,61 @@ class Element:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Element):
             return NotImplemented
-        return self.tag == other.tag and self.text == other.text and self.children == other.children
+        # An explicit stack instead of comparing the children lists (which recursed once per
+        # level and failed at a few hundred levels, below MAX_DEPTH); the same result.
+        pairs: list[tuple[object, object]] = [(self, other)]
+        while pairs:
+            a, b = pairs.pop()
+            if a is b:
+                continue  # as list equality does
+            if not (isinstance(a, Element) and isinstance(b, Element)):
+                if a != b:  # a non-Element child (children.append("x") is not checked)
+                    return False
+                continue
+            if a.tag != b.tag or a.text != b.text or len(a.children) != len(b.children):
+                return False
+            pairs.extend(zip(a.children, b.children, strict=True))  # lengths checked
+        return True
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
-        if self.children:
-            return f"E({self.tag!r}, {', '.join(map(repr, self.children))})"
-        if self.text is not None:
-            return f"E({self.tag!r}, {self.text!r})"
-        return f"E({self.tag!r})"
+        # Written without recursion (see __eq__); the same text as the obvious recursive form
+        # E('A:B', E('A:C', '1'), E('A:D')).
+        out: list[str] = []
+        # Elements still to write, and the closing ")" / ", " literals between them.
+        work: list[object] = [self]
+        while work:
+            item = work.pop()
+            if isinstance(item, _Literal):
+                out.append(item.text)
+            elif not isinstance(item, Element):
+                out.append(repr(item))
+            elif item.children:
+                out.append(f"E({item.tag!r}, ")
+                work.append(_CLOSE)
+                for i, child in enumerate(reversed(item.children)):
+                    if i:
+                        work.append(_COMMA)
+                    work.append(child)
+            elif item.text is not None:
+                out.append(f"E({item.tag!r}, {item.text!r})")
+            else:
+                out.append(f"E({item.tag!r})")
+        return "".join(out)
+
+
+class _Literal:
+    """Fixed text in Element.__repr__'s work list (told apart from str children by class)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+_CLOSE = _Literal(")")
+_COMMA = _Literal(", ")
 
 
 def _matches(tag: str, name: str) -> bool:
@@ -173,7 +223,7 @@ class ns:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Callable[..., Element]:
         if name.startswith("__"):
             raise AttributeError(name)
         tag = f"{self.namespace}:{name}"

@@ -27,12 +27,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any
 from xml.parsers import expat
 
 from . import codepages
-from .decoder import MAX_DEPTH
-from .errors import WBXMLError, XMLInputError
-from .tree import Element
+from .errors import WBXMLError, XMLInputError, excerpt
+from .tree import MAX_DEPTH, Element
 
 _PLACEHOLDER_NS = re.compile(r"page\d{1,3}")
 _NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
@@ -160,6 +160,23 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
+_DECLARED_ENCODING = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"'>]*)""")
+
+
+def _encoding_problem(data: bytes, exc: Exception) -> str:
+    m = _DECLARED_ENCODING.match(data)  # linear: no nested repetition
+    name = m[1].decode("latin-1") if m else None
+    if isinstance(exc, LookupError):
+        why = "unknown"
+    elif str(exc) == "multi-byte encodings are not supported":  # pyexpat's words
+        why = "a multi-byte encoding, which the XML reader cannot decode"
+    else:
+        why = f"not usable ({excerpt(str(exc))})"
+    if name is None:
+        return f"the XML declaration's encoding is {why}; send UTF-8"
+    return f"the XML declaration's encoding {excerpt(name)} is {why}; send UTF-8"
+
+
 def from_xml(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Element:
     """Read an XML document into an element tree; raise :class:`XMLInputError` when it is not
     well-formed, uses a namespace or tag no code page has, or holds anything EAS XML cannot
@@ -170,9 +187,10 @@ def from_xml(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Element:
 class _Reader:
     def __init__(self, max_depth: int) -> None:
         self.max_depth = max_depth
-        # open elements: [tag, children, text pieces, opaque?]
-        self.stack: list[list] = []
+        # open elements: [tag, children, text pieces, opaque?, any non-whitespace text?]
+        self.stack: list[list[Any]] = []
         self.root: Element | None = None
+        self.parser: expat.XMLParserType | None = None  # while read() runs
         if isinstance(max_depth, bool) or max_depth < 1:
             raise ValueError("max_depth must be at least 1")
 
@@ -206,8 +224,13 @@ class _Reader:
                 exc.lineno,
                 exc.offset + 1,
             ) from None
-        except LookupError as exc:  # bytes whose XML declaration names an unknown encoding
-            raise XMLInputError(str(exc), 0, 1, 1) from None
+        except WBXMLError:
+            raise  # from a handler below (a ValueError too, hence first)
+        except (LookupError, ValueError) as exc:
+            # Bytes whose XML declaration names an encoding expat cannot use: unknown to Python
+            # (LookupError), multi-byte such as shift_jis or utf-7 ("not supported"), or a
+            # codec that is no text encoding at all (idna, undefined: UnicodeError).
+            raise XMLInputError(_encoding_problem(data, exc), 0, 1, 1) from None
         finally:
             # break the parser <-> handler cycle
             self.parser = None
@@ -217,24 +240,27 @@ class _Reader:
 
     def fail(self, reason: str) -> XMLInputError:
         p = self.parser
+        assert p is not None, "handlers run only inside read()"
         return XMLInputError(
             reason, p.CurrentByteIndex, p.CurrentLineNumber, p.CurrentColumnNumber + 1
         )
 
     # -- expat handlers ---------------------------------------------------------------------
-    def doctype(self, name, system_id, public_id, has_internal_subset) -> None:
+    def doctype(
+        self, name: str, system_id: str | None, public_id: str | None, has_internal_subset: bool
+    ) -> None:
         # A bare DOCTYPE line (libwbxml writes one) is harmless; an internal subset is where
         # entity expansion attacks live.
         if has_internal_subset:
             raise self.fail("a DOCTYPE with an internal subset is not accepted")
 
-    def entity(self, *args) -> None:
+    def entity(self, *args: object) -> None:
         raise self.fail("entity declarations are not accepted")
 
-    def external_entity(self, *args) -> int:
+    def external_entity(self, *args: object) -> int:
         raise self.fail("external entities are not accepted")
 
-    def skipped_entity(self, name, is_parameter_entity) -> None:
+    def skipped_entity(self, name: str, is_parameter_entity: bool) -> None:
         raise self.fail(f"undefined entity &{name};")
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
@@ -272,25 +298,32 @@ class _Reader:
             raise self.fail("a second root element")
         if self.stack:
             top = self.stack[-1]
-            if top[2] and "".join(top[2]).strip():
+            if top[4]:
                 raise self.fail(f"{top[0]} holds both text and child elements")
-        self.stack.append([tag, [], [], opaque])
+            top[2] = []  # whitespace only: layout, dropped when the element has children
+        self.stack.append([tag, [], [], opaque, False])
 
     def chars(self, data: str) -> None:
+        # Linear in the input: a piece is looked at once (pretty-printed XML has one
+        # whitespace piece per child, and re-joining them per child was quadratic).
         if self.stack:
             top = self.stack[-1]
-            top[2].append(data)
-            if top[1] and data.strip():
-                raise self.fail(f"{top[0]} holds both text and child elements")
+            if data.strip():
+                if top[1]:
+                    raise self.fail(f"{top[0]} holds both text and child elements")
+                top[4] = True
+            if not top[1]:
+                top[2].append(data)
 
     def end(self, name: str) -> None:
-        tag, children, pieces, opaque = self.stack.pop()
-        text: str | bytes | None = "".join(pieces) or None
+        tag, children, pieces, opaque, _ = self.stack.pop()
+        joined = "".join(pieces)
+        text: str | bytes | None = joined or None
         if children:
             text = None  # whitespace between child elements is layout
         elif text is not None and opaque:
             try:
-                text = base64.b64decode(_WHITESPACE.sub("", text), validate=True) or None
+                text = base64.b64decode(_WHITESPACE.sub("", joined), validate=True) or None
             except (binascii.Error, ValueError):
                 raise self.fail(
                     f"{tag} carries opaque data, written as base64 in XML, and this is not "

@@ -124,3 +124,37 @@ def folder_sync_response(folders: int, *, seed: int = 0) -> Element:
         F.SyncKey(str(rnd.randint(1, 1000))),
         F.Changes(F.Count(str(len(adds))), *adds),
     )
+
+
+def many_pieces_wbxml(size: int) -> bytes:
+    """About ``size`` bytes of WBXML: a ``Sync`` whose ``SyncKey`` value comes as many small
+    STR_I and ENTITY pieces and whose ``Mime`` value (ComposeMail, opaque) as many OPAQUE
+    pieces -- legal WBXML a hostile peer can send to make a decoder that joins pieces one by one
+    take quadratic time. The SyncKey's value is ``"0123456789abcdé" * n``."""
+    n = max(1, size // 2 // 17)
+    str_pieces = b"\x03" + b"0123456789abcd\x00" + b"\x02\x81\x69"  # STR_I ..., ENTITY U+00E9
+    opaque_pieces = b"\xc3\x0e" + b"0123456789abcd"  # OPAQUE, 14 bytes
+    return (
+        b"\x03\x01\x6a\x00"
+        + b"\x45"  # Sync, with content (code page 0)
+        + b"\x4b"  # SyncKey, with content
+        + str_pieces * n
+        + b"\x01"
+        + b"\x00\x15"  # SWITCH_PAGE 21 (ComposeMail)
+        + b"\x50"  # Mime, with content
+        + opaque_pieces * n
+        + b"\x01"
+        + b"\x01"
+    )
+
+
+def many_children_xml(size: int) -> str:
+    """About ``size`` bytes of pretty-printed XML: one element with many children, so many
+    whitespace text nodes (each child's indentation) in one element."""
+    child = "    <SyncKey>1</SyncKey>\n"
+    n = max(1, size // len(child))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<Sync xmlns="AirSync:">\n  <Collections>\n'
+        + child * n
+        + "  </Collections>\n</Sync>\n"
+    )

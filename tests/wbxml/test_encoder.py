@@ -140,9 +140,9 @@ def test_deep_trees_encode_without_recursion_up_to_the_limit():
     tree = leaf
     for _ in range(999):
         tree = A.Sync(tree)
-    # (compared through bytes: Element.__eq__ recurses, as list equality does)
     data = encode(tree)  # 1000 levels: the decoder's default limit
     assert len(data) == 4 + 999 + 5 + 999
+    assert decode(data) == tree
     assert encode(decode(data)) == data
     with pytest.raises(WBXMLError, match="deeper than 1000"):
         encode(A.Sync(tree))

@@ -112,6 +112,37 @@ def test_bytes_declaring_an_unknown_encoding_are_an_xml_input_error():
     assert (info.value.line, info.value.column) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("encoding", "why"),
+    [
+        ("utf-7", "multi-byte"),
+        ("shift_jis", "multi-byte"),
+        ("euc-jp", "multi-byte"),
+        ("big5", "multi-byte"),
+        ("gb2312", "multi-byte"),
+        ("idna", "not usable"),  # Python codecs that are no text encoding
+        ("undefined", "not usable"),
+        ("punycode", "not usable"),
+    ],
+)
+def test_bytes_declaring_an_encoding_expat_cannot_use_are_an_xml_input_error(encoding, why):
+    # pyexpat raised a plain ValueError (or UnicodeError) for these
+    data = f'<?xml version="1.0" encoding="{encoding}"?><Sync xmlns="AirSync:"/>'.encode()
+    with pytest.raises(XMLInputError, match=why) as info:
+        from_xml(data)
+    assert f"encoding {encoding!r} is" in str(info.value)
+    assert (info.value.line, info.value.column, info.value.offset) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("name", ["x" * 100_000, "utf-" + "8" * 100_000])
+def test_a_long_encoding_name_is_quoted_bounded(name):
+    data = f'<?xml version="1.0" encoding="{name}"?><Sync xmlns="AirSync:"/>'.encode()
+    with pytest.raises(XMLInputError) as info:
+        from_xml(data)
+    assert len(str(info.value)) < 250
+    assert "characters)" in str(info.value)  # the excerpt says how long the whole name is
+
+
 def test_layout_whitespace_is_dropped_but_leaf_whitespace_kept():
     text = '<Sync xmlns="AirSync:">\n  <SyncKey> </SyncKey>\n  <GetChanges/>\n</Sync>\n'
     assert from_xml(text) == A.Sync(A.SyncKey(" "), A.GetChanges())
