@@ -18,7 +18,9 @@ from easclient.protocol.itemoperations import (
 )
 from easclient.protocol.sendmail import SendMailRequest, SendMailResponse, sendmail_uses_wbxml
 from easclient.protocol.status import CommonStatus, ItemOperationsStatus
+from easclient.protocol.versions import version_at_least
 
+from .config import Quirk
 from .context import Answer, Context, StatusAnswer
 from .mailbox import INBOX_ID, SENT_ID, Message
 from .render import body_bytes, email_for
@@ -141,6 +143,18 @@ async def handle_send_mail(ctx: Context) -> Answer:
     addresses = [addr for _, addr in recipients if addr]
     if not addresses:
         raise StatusAnswer(CommonStatus.MessageHasNoRecipient)
+    mime = request.mime
+    if _foreign_from(message, ctx.user.address):
+        quirks = ctx.state.personality.quirks
+        if Quirk.SENDMAIL_FROM_REPLACED in quirks:
+            try:
+                del message["From"]
+                message["From"] = ctx.user.address
+                mime = message.as_bytes()
+            except (ValueError, TypeError, LookupError) as e:
+                raise StatusAnswer(CommonStatus.InvalidMIME) from e
+        elif Quirk.SENDMAIL_FROM_KEPT not in quirks:
+            return _foreign_from_refused(ctx)
     store = ctx.state.store
     now = datetime.now(UTC).replace(microsecond=0)
     sender = str(message.get("From") or ctx.user.address)
@@ -157,9 +171,7 @@ async def handle_send_mail(ctx: Context) -> Answer:
         box.items(inbox)
         box.add_message(
             inbox,
-            Message(
-                inbox.next_server_id(), subject, sender, to, now, text, markup, mime=request.mime
-            ),
+            Message(inbox.next_server_id(), subject, sender, to, now, text, markup, mime=mime),
         )
         ctx.state.stats.deliveries += 1
     if request.save_in_sent_items:
@@ -176,7 +188,27 @@ async def handle_send_mail(ctx: Context) -> Answer:
                 text,
                 markup,
                 read=True,
-                mime=request.mime,
+                mime=mime,
             ),
         )
     return Answer(element=SendMailResponse().to_element(ctx.version))
+
+
+def _foreign_from(message: EmailMessage, own: str) -> bool:
+    """Whether the message's From names an address other than the user's own."""
+    try:
+        values = [str(v) for v in message.get_all("From", [])]
+    except (ValueError, TypeError, LookupError):
+        return True
+    return any(addr.lower() != own.lower() for _, addr in getaddresses(values) if addr)
+
+
+def _foreign_from_refused(ctx: Context) -> Answer:
+    """Exchange without Send As permission: the store refuses to submit the message
+    (KB 912918: "You do not have the permission to send the message on behalf of the
+    specified user"). From 14.0 a status says so (120 MailSubmissionFailed); before, SendMail
+    has no status to carry, so HTTP 403."""
+    ctx.state.stats.bad_requests += 1
+    if version_at_least(ctx.version, "14.0"):
+        raise StatusAnswer(CommonStatus.MailSubmissionFailed)
+    return Answer(status_code=403)
