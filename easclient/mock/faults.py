@@ -109,7 +109,7 @@ class Fault:
         known = {f.name for f in fields(cls)} - {"id", "fired"}
         unknown = set(data) - known
         if unknown:
-            raise FaultError(f"unknown fault field(s) {excerpt(sorted(map(str, unknown)))}")
+            raise FaultError(f"unknown fault field(s) {str(sorted(map(str, unknown)))[:200]}")
         if "action" not in data:
             raise FaultError(f"a fault rule needs an action: {excerpt(data)}")
         try:

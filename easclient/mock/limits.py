@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .state import MockState
@@ -44,7 +44,7 @@ REFUSED_RESPONSE = _raw_response(
 )
 
 
-async def _plain(send, status: int, reason: str) -> None:
+async def _plain(send: Send, status: int, reason: str) -> None:
     body = reason.encode()
     await send(
         {
@@ -63,11 +63,11 @@ async def _plain(send, status: int, reason: str) -> None:
 class BodyGuard:
     """ASGI middleware: read the body within the size bound and deadline, then hand it on."""
 
-    def __init__(self, app: Any, state: MockState) -> None:
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
         self.app = app
         self.state = state
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -82,7 +82,7 @@ class BodyGuard:
                 return
         chunks: list[bytes] = []
         size = 0
-        first: dict | None = None
+        first: Message | None = None
         try:
             async with asyncio.timeout(config.body_timeout):
                 while True:
@@ -108,9 +108,9 @@ class BodyGuard:
         if first is None:
             first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         del chunks
-        pending: list[dict] = [first]
+        pending: list[Message] = [first]
 
-        async def replay() -> dict:
+        async def replay() -> Message:
             # The body once, then the connection's own messages (a parked Ping listens for
             # http.disconnect). Nothing keeps the body once the app has it.
             if pending:
@@ -132,7 +132,7 @@ def limited_h11_protocol(state: MockState) -> type[H11Protocol]:
         _address: str | None = None
         _header_timer: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             address = self.client[0] if self.client else None
             if address is None:

@@ -28,7 +28,7 @@ class Stats:
     bad_requests: int = 0
     #: Requests and connections the server's bounds ended: header_timeout, body_timeout,
     #: body_too_large, refused_connection (per-address cap), shutdown (parked, answered 503).
-    limits: Counter = field(default_factory=Counter)
+    limits: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.time)
 
     def park(self) -> None:
