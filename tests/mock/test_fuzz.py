@@ -343,6 +343,7 @@ def test_fuzzed_control_calls_never_get_a_5xx(path, body):
 
 
 def _raw_exchange(url: str, data: bytes, seconds: float = 5) -> bytes:
+    """Send ``data``; read one response (to its Content-Length) or until the server closes."""
     host, port = url.split("//")[1].rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=seconds) as sock:
         sock.sendall(data)
@@ -351,8 +352,18 @@ def _raw_exchange(url: str, data: bytes, seconds: float = 5) -> bytes:
         try:
             while chunk := sock.recv(65536):
                 out += chunk
-                if b"\r\n\r\n" in out and len(out) > 2000:
-                    break
+                head, sep, body = out.partition(b"\r\n\r\n")
+                if sep:
+                    length = next(
+                        (
+                            int(line.split(b":", 1)[1])
+                            for line in head.split(b"\r\n")[1:]
+                            if line.lower().startswith(b"content-length:")
+                        ),
+                        None,
+                    )
+                    if length is not None and len(body) >= length:
+                        break
         except (TimeoutError, ConnectionResetError):
             pass
     return out

@@ -96,8 +96,8 @@ def test_a_huge_heartbeat_waits_for_a_change(eas_mock_server, caplog):
     assert eas_mock_server.control.stats()["parked_pings"] == 1
     eas_mock_server.control.deliver("alice", 1)
     thread.join(10)
-    resp = result["resp"]
-    assert PingResponse.from_element(wbxml.decode(resp.content)).status == PingStatus.ChangesOccurred
+    answer = PingResponse.from_element(wbxml.decode(result["resp"].content))
+    assert answer.status == PingStatus.ChangesOccurred
     _no_traceback(caplog)
 
 
