@@ -42,7 +42,7 @@ from . import cmd_account, cmd_items, cmd_push, cmd_sync
 from .config import Quirk
 from .context import ROOTS, Answer, Context, StatusAnswer, status_element
 from .faults import Fault, corrupt_wbxml
-from .limits import BodyGuard
+from .limits import BodyGuard, read_bounded_body
 from .state import MockState
 from .waiting import ServerStopping
 
@@ -149,10 +149,9 @@ class EasEndpoint:
         if method != "POST":
             await self._send(send, 405, b"", {"Allow": "OPTIONS,POST"})
             return
-        body = await _read_body(receive, self.state.config.max_body_size)
+        body = await read_bounded_body(scope, receive, send, self.state)
         if body is None:
-            await self._send(send, 413)
-            return
+            return  # answered 408 or 413
         target = scope["path"]
         qs = scope.get("query_string", b"").decode("latin-1")
         if qs:
@@ -407,23 +406,6 @@ def _lacks_device_id(qs: str) -> bool:
     return "DeviceId" not in {k for k, _ in parse_qsl(qs, keep_blank_values=True)}
 
 
-async def _read_body(receive, limit: int) -> bytes | None:
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
 def build_app(state: MockState) -> Starlette:
     """The whole mock server as one ASGI app."""
     from .control import control_routes
@@ -433,7 +415,11 @@ def build_app(state: MockState) -> Starlette:
         Route(ACTIVESYNC_PATH, endpoint, methods=["OPTIONS", "POST", "GET", "PUT", "DELETE"]),
         *control_routes(state),
     ]
-    # Bodies are read (against the size bound and deadline) before any route sees them.
-    app = Starlette(routes=routes, middleware=[Middleware(BodyGuard, state=state)])
+    # Bodies are read against the size bound and deadline before any other route sees them
+    # (the EAS endpoint reads its own the same way).
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(BodyGuard, state=state, passthrough=ACTIVESYNC_PATH)],
+    )
     app.state.mock = state
     return app

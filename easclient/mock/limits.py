@@ -1,9 +1,9 @@
 """The mock server's bounds against slow or greedy clients.
 
-- :class:`BodyGuard` (ASGI middleware): a request's whole body must arrive within
-  ``body_timeout`` seconds of its headers (408 otherwise) and be at most ``max_body_size`` bytes
-  (413). The app then gets the body at once, so a Ping's heartbeat only starts once its body is
-  in: a long Ping is never a slow request.
+- :func:`read_bounded_body` (the EAS endpoint) and :class:`BodyGuard` (ASGI middleware, every
+  other route): a request's whole body must arrive within ``body_timeout`` seconds of its
+  headers (408 otherwise) and be at most ``max_body_size`` bytes (413). A Ping's heartbeat only
+  starts once its body is in: a long Ping is never a slow request.
 - :func:`limited_h11_protocol`: uvicorn's h11 protocol with a deadline for a request's headers
   (``header_timeout``, from connect or from the first byte of a kept-alive connection's next
   request; 408 and close) and a cap on the connections one client address holds open (503 and
@@ -60,64 +60,73 @@ async def _plain(send: Send, status: int, reason: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyGuard:
-    """ASGI middleware: read the body within the size bound and deadline, then hand it on."""
+async def read_bounded_body(
+    scope: Scope, receive: Receive, send: Send, state: MockState
+) -> bytes | None:
+    """The request body, read within ``body_timeout`` and at most ``max_body_size`` bytes;
+    None when it broke a bound (and was answered 408 or 413 here). A client that goes away
+    mid-body leaves what it sent."""
+    config, stats = state.config, state.stats
+    limit = config.max_body_size
+    for name, value in scope["headers"]:
+        # h11 has checked the value is digits; a declared size over the bound needs no read.
+        if name == b"content-length" and len(value) <= 20 and int(value) > limit:
+            stats.limits["body_too_large"] += 1
+            stats.http_status[413] += 1
+            await _plain(send, 413, f"request body over {limit} bytes")
+            return None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(config.body_timeout):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    stats.limits["body_too_large"] += 1
+                    stats.http_status[413] += 1
+                    await _plain(send, 413, f"request body over {limit} bytes")
+                    return None
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        stats.limits["body_timeout"] += 1
+        stats.http_status[408] += 1
+        await _plain(send, 408, f"request body not received within {config.body_timeout:g} s")
+        return None
+    return b"".join(chunks)
 
-    def __init__(self, app: ASGIApp, state: MockState) -> None:
+
+class BodyGuard:
+    """ASGI middleware: every route but ``passthrough`` (the EAS endpoint, which reads its
+    body with :func:`read_bounded_body` itself, so a parked Ping carries no extra frame) gets
+    its body read within the bounds first, then handed on at once."""
+
+    def __init__(self, app: ASGIApp, state: MockState, passthrough: str = "") -> None:
         self.app = app
         self.state = state
+        self.passthrough = passthrough
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] == self.passthrough:
             await self.app(scope, receive, send)
             return
-        config, stats = self.state.config, self.state.stats
-        limit = config.max_body_size
-        for name, value in scope["headers"]:
-            # h11 has checked the value is digits; a declared size over the bound needs no read.
-            if name == b"content-length" and len(value) <= 20 and int(value) > limit:
-                stats.limits["body_too_large"] += 1
-                stats.http_status[413] += 1
-                await _plain(send, 413, f"request body over {limit} bytes")
-                return
-        chunks: list[bytes] = []
-        size = 0
-        first: Message | None = None
-        try:
-            async with asyncio.timeout(config.body_timeout):
-                while True:
-                    message = await receive()
-                    if message["type"] != "http.request":
-                        first = message  # the client went away: the app sees that
-                        break
-                    chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > limit:
-                        stats.limits["body_too_large"] += 1
-                        stats.http_status[413] += 1
-                        await _plain(send, 413, f"request body over {limit} bytes")
-                        return
-                    chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
-        except TimeoutError:
-            stats.limits["body_timeout"] += 1
-            stats.http_status[408] += 1
-            await _plain(send, 408, f"request body not received within {config.body_timeout:g} s")
+        body = await read_bounded_body(scope, receive, send, self.state)
+        if body is None:
             return
-        if first is None:
-            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        del chunks
-        pending: list[Message] = [first]
+        pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+        del body
 
         async def replay() -> Message:
-            # The body once, then the connection's own messages (a parked Ping listens for
-            # http.disconnect). Nothing keeps the body once the app has it.
+            # The body once, then the connection's own messages (http.disconnect).
             if pending:
                 return pending.pop()
             return await receive()
 
-        del first
         await self.app(scope, replay, send)
 
 
