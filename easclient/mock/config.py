@@ -267,7 +267,9 @@ class MockConfig:
         for name in ("header_timeout", "body_timeout"):
             value = getattr(self, name)
             if not 0 < value < 10**6:
-                raise MockConfigError(f"{name.replace('_', ' ')} must be 0 < s < 1e6, got {value}")
+                raise MockConfigError(
+                    f"{name.replace('_', ' ')} must be above 0 and below 1e6 s, got {value}"
+                )
         if self.max_body_size < 1:
             raise MockConfigError(f"max body size must be at least 1, got {self.max_body_size}")
         if self.max_connections_per_address < 0:
