@@ -101,6 +101,8 @@ def start_mock(tmp: Path) -> tuple[object, Path]:
             "--messages-per-folder",
             "0",
             "--no-disconnect-watch",
+            "--max-connections-per-address",
+            "0",  # every device connects from this machine
         ],
         timeout=120,
     )

@@ -373,6 +373,9 @@ def main() -> None:
             "0",
             "--seed",
             "1",
+            # Every parked Ping comes from this machine: the per-address cap would refuse them.
+            "--max-connections-per-address",
+            "0",
         ]
         if args.no_disconnect_watch:
             server_args.append("--no-disconnect-watch")

@@ -94,6 +94,26 @@ def register(app: typer.Typer) -> None:
                 "--no-disconnect-watch", help="parked Pings do not listen for client close"
             ),
         ] = False,
+        header_timeout: Annotated[
+            float,
+            typer.Option("--header-timeout", help="seconds a request may take to send its headers"),
+        ] = 20.0,
+        body_timeout: Annotated[
+            float,
+            typer.Option(
+                "--body-timeout", help="seconds a request may take to send its body (after headers)"
+            ),
+        ] = 60.0,
+        max_body_size: Annotated[
+            int, typer.Option("--max-body-size", help="largest request body, bytes (413 beyond)")
+        ] = 32 * 1024 * 1024,
+        max_connections_per_address: Annotated[
+            int,
+            typer.Option(
+                "--max-connections-per-address",
+                help="open connections one client address may hold (0: no cap; 503 beyond)",
+            ),
+        ] = 1000,
         log_level: Annotated[
             str, typer.Option("--log-level", help="|".join(_LOG_LEVELS))
         ] = "warning",
@@ -153,6 +173,10 @@ def register(app: typer.Typer) -> None:
                 quirks=None if quirks is None else tuple(parse_quirks(quirks)),
                 autodiscover_domain=autodiscover_domain or "",
                 autodiscover_scenario=autodiscover_scenario or "",
+                header_timeout=header_timeout,
+                body_timeout=body_timeout,
+                max_body_size=max_body_size,
+                max_connections_per_address=max_connections_per_address,
             )
             server = MockServer(config)
             server.prepare()

@@ -357,6 +357,10 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
                 scenario.mock_personality,
                 "--messages-per-folder",
                 str(scenario.messages_per_folder),
+                # Every device connects from this machine (or through the NAT proxy's one
+                # address): the mock's per-address connection cap would refuse most of them.
+                "--max-connections-per-address",
+                "0",
             ]
             for flag, bound in (
                 ("--heartbeat-min", personality.heartbeat_min),

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from easclient import wbxml
@@ -39,13 +40,13 @@ from easclient.protocol.versions import version_at_least
 
 from . import cmd_account, cmd_device, cmd_items, cmd_push, cmd_sync
 from .config import Quirk
-from .context import Answer, Context, StatusAnswer, status_element
+from .context import ROOTS, Answer, Context, StatusAnswer, status_element
 from .faults import Fault, corrupt_wbxml
+from .limits import BodyGuard, read_bounded_body
 from .state import MockState
+from .waiting import ServerStopping
 
 log = logging.getLogger("easclient.mock")
-
-MAX_BODY = 32 * 1024 * 1024
 
 Handler = Callable[[Context], Awaitable[Answer]]
 
@@ -151,10 +152,9 @@ class EasEndpoint:
         if method != "POST":
             await self._send(send, 405, b"", {"Allow": "OPTIONS,POST"})
             return
-        body = await _read_body(receive)
+        body = await read_bounded_body(scope, receive, send, self.state)
         if body is None:
-            await self._send(send, 413)
-            return
+            return  # answered 408 or 413
         target = scope["path"]
         qs = scope.get("query_string", b"").decode("latin-1")
         if qs:
@@ -204,6 +204,10 @@ class EasEndpoint:
     def _quirk(self, quirk: Quirk) -> bool:
         return quirk in self.state.personality.quirks
 
+    def _retry_after(self) -> int:
+        """The personality's Retry-After for a 503 (seconds)."""
+        return 300 if self._quirk(Quirk.RETRY_AFTER_300) else 30
+
     def _advertised(self) -> list[str]:
         """The versions named in MS-ASProtocolVersions (all served ones, unless a quirk hides
         16.x)."""
@@ -235,6 +239,12 @@ class EasEndpoint:
         handler = self.handlers.get(cmd)
         if handler is None:
             return Answer(status_code=501)
+        if not _command_in_version(cmd, version):
+            # Settings and ItemOperations start at 12.0 (MS-ASCMD 2.2.1.18, 2.2.1.10): at 2.5
+            # the request is malformed for its version, which MS-ASHTTP 2.2.2.1.1 answers 400.
+            state.stats.bad_requests += 1
+            log.info("%s does not exist at protocol %s", cmd, version)
+            return self._bad_body(cmd, version, CommonStatus.CommandNotSupported)
         device = state.devices.get(user.name, query.device_id)
         device.device_type = query.device_type
         gate = self._provisioning_gate(cmd, version, device, query.policy_key)
@@ -244,8 +254,13 @@ class EasEndpoint:
         is_wbxml = (request.headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
         if request.body and (is_wbxml in ("", WBXML_CONTENT_TYPE) or cmd not in _MIME_BODY):
             try:
-                element = wbxml.decode(request.body)
-            except (wbxml.WBXMLError, ValueError) as e:
+                if len(request.body) > state.config.decode_in_thread_above:
+                    # A huge body would hold the event loop, and every other user, for as
+                    # long as it takes to decode.
+                    element = await asyncio.to_thread(wbxml.decode, request.body)
+                else:
+                    element = wbxml.decode(request.body)
+            except (wbxml.WBXMLError, ValueError, RecursionError) as e:
                 state.stats.bad_requests += 1
                 log.info("%s: the body is not WBXML (%s)", cmd, e)
                 return self._bad_body(cmd, version, CommonStatus.InvalidWBXML)
@@ -261,6 +276,9 @@ class EasEndpoint:
             return await handler(ctx)
         except StatusAnswer as s:
             return Answer(element=status_element(cmd, s.code))
+        except ServerStopping:
+            state.stats.limits["shutdown"] += 1
+            return Answer(status_code=503, headers={"Retry-After": str(self._retry_after())})
         except (ProtocolError, EasError) as e:
             state.stats.bad_requests += 1
             log.info("%s: the request does not follow the schema (%s)", cmd, e)
@@ -302,9 +320,8 @@ class EasEndpoint:
             if fault.status == 451:
                 headers["X-MS-Location"] = fault.location or (self.state.url + ACTIVESYNC_PATH)
             if fault.status == 503:
-                default = 300 if self._quirk(Quirk.RETRY_AFTER_300) else 30
                 headers["Retry-After"] = str(
-                    fault.retry_after if fault.retry_after is not None else default
+                    fault.retry_after if fault.retry_after is not None else self._retry_after()
                 )
                 headers["X-MS-ASThrottle"] = fault.throttle_reason or "CommandFrequency"
             elif fault.retry_after is not None:
@@ -379,28 +396,20 @@ class EasEndpoint:
                 await asyncio.sleep(fault.seconds)
 
 
+def _command_in_version(cmd: str, version: str) -> bool:
+    """Whether the command exists at ``version``: its root element does (per the code-page
+    table). SendMail, SmartReply and SmartForward exist throughout; before 14.0 their body is
+    the raw MIME message, not ComposeMail WBXML (MS-ASCMD 2.2.1.17)."""
+    root = ROOTS.get(cmd, "")
+    tag = wbxml.BY_NAME.get(root)
+    return tag is None or root.startswith("ComposeMail:") or tag.in_version(version)
+
+
 def _lacks_device_id(qs: str) -> bool:
     """Whether a plain query has no DeviceId (a base64 query always carries one)."""
     if not qs or is_base64_form(qs):
         return False
     return "DeviceId" not in {k for k, _ in parse_qsl(qs, keep_blank_values=True)}
-
-
-async def _read_body(receive) -> bytes | None:
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def build_app(state: MockState) -> Starlette:
@@ -414,6 +423,11 @@ def build_app(state: MockState) -> Starlette:
         *control_routes(state),
         *autodiscover_routes(state.config),
     ]
-    app = Starlette(routes=routes)
+    # Bodies are read against the size bound and deadline before any other route sees them
+    # (the EAS endpoint reads its own the same way).
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(BodyGuard, state=state, passthrough=ACTIVESYNC_PATH)],
+    )
     app.state.mock = state
     return app

@@ -179,8 +179,8 @@ async def _handle_smart(ctx: Context, kind: SmartKind) -> Answer:
     request = _smart_request(ctx, kind)
     original = _original(ctx, request)
     mime = request.mime if request.replace_mime else compose_smart(kind, request.mime, original)
-    deliver_mime(ctx, mime, save_in_sent=request.save_in_sent_items)
-    return Answer(element=SmartMailResponse(kind).to_element(ctx.version))
+    refused = deliver_mime(ctx, mime, save_in_sent=request.save_in_sent_items)
+    return refused or Answer(element=SmartMailResponse(kind).to_element(ctx.version))
 
 
 async def handle_smart_reply(ctx: Context) -> Answer:

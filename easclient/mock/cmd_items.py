@@ -18,7 +18,9 @@ from easclient.protocol.itemoperations import (
 )
 from easclient.protocol.sendmail import SendMailRequest, SendMailResponse, sendmail_uses_wbxml
 from easclient.protocol.status import CommonStatus, ItemOperationsStatus
+from easclient.protocol.versions import version_at_least
 
+from .config import Quirk
 from .context import Answer, Context, StatusAnswer
 from .mailbox import INBOX_ID, SENT_ID, Message
 from .render import body_bytes, email_for
@@ -128,13 +130,15 @@ async def handle_send_mail(ctx: Context) -> Answer:
         request = SendMailRequest.from_element(ctx.element)
     else:
         request = SendMailRequest.from_legacy(ctx.request.body, ctx.query.params)
-    deliver_mime(ctx, request.mime, save_in_sent=request.save_in_sent_items)
-    return Answer(element=SendMailResponse().to_element(ctx.version))
+    refused = deliver_mime(ctx, request.mime, save_in_sent=request.save_in_sent_items)
+    return refused or Answer(element=SendMailResponse().to_element(ctx.version))
 
 
-def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> None:
+def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> Answer | None:
     """Deliver an RFC 5322 message to its local recipients (and to Sent Items on request);
-    raises :class:`StatusAnswer` 107 (unreadable MIME) or 119 (no recipient)."""
+    raises :class:`StatusAnswer` 107 (unreadable MIME) or 119 (no recipient). A From that is
+    not the user's is handled as the personality's server does: replaced, kept, or refused
+    (then the refusal is returned, to be sent instead of success)."""
     try:
         message = BytesParser(policy=policy.default).parsebytes(mime)
         recipients = getaddresses(
@@ -148,6 +152,17 @@ def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> None:
     addresses = [addr for _, addr in recipients if addr]
     if not addresses:
         raise StatusAnswer(CommonStatus.MessageHasNoRecipient)
+    if _foreign_from(message, ctx.user.address):
+        quirks = ctx.state.personality.quirks
+        if Quirk.SENDMAIL_FROM_REPLACED in quirks:
+            try:
+                del message["From"]
+                message["From"] = ctx.user.address
+                mime = message.as_bytes()
+            except (ValueError, TypeError, LookupError) as e:
+                raise StatusAnswer(CommonStatus.InvalidMIME) from e
+        elif Quirk.SENDMAIL_FROM_KEPT not in quirks:
+            return _foreign_from_refused(ctx)
     store = ctx.state.store
     now = datetime.now(UTC).replace(microsecond=0)
     sender = str(message.get("From") or ctx.user.address)
@@ -176,3 +191,24 @@ def deliver_mime(ctx: Context, mime: bytes, *, save_in_sent: bool) -> None:
                 sent.next_server_id(), subject, sender, to, now, text, markup, read=True, mime=mime
             ),
         )
+    return None
+
+
+def _foreign_from(message: EmailMessage, own: str) -> bool:
+    """Whether the message's From names an address other than the user's own."""
+    try:
+        values = [str(v) for v in message.get_all("From", [])]
+    except (ValueError, TypeError, LookupError):
+        return True
+    return any(addr.lower() != own.lower() for _, addr in getaddresses(values) if addr)
+
+
+def _foreign_from_refused(ctx: Context) -> Answer:
+    """Exchange without Send As permission: the store refuses to submit the message
+    (KB 912918: "You do not have the permission to send the message on behalf of the
+    specified user"). From 14.0 a status says so (120 MailSubmissionFailed); before, SendMail
+    has no status to carry, so HTTP 403."""
+    ctx.state.stats.bad_requests += 1
+    if version_at_least(ctx.version, "14.0"):
+        raise StatusAnswer(CommonStatus.MailSubmissionFailed)
+    return Answer(status_code=403)

@@ -53,6 +53,13 @@ class Quirk(StrEnum):
     EMPTY_PING_STATUS3 = "empty-ping-status3"
     #: Z-Push: a 503 says Retry-After 300 (RETRY_AFTER_DELAY in config.php) unless told otherwise.
     RETRY_AFTER_300 = "retry-after-300"
+    #: SOGo: SendMail replaces the message's From with the user's own identity
+    #: (SOGoActiveSyncDispatcher.m, processSendMail). Without a quirk the mock refuses a From
+    #: the user does not own, as Exchange does without Send As permission.
+    SENDMAIL_FROM_REPLACED = "sendmail-from-replaced"
+    #: Z-Push (IMAP backend, IMAP_DEFAULTFROM unset): SendMail relays the client's From as it
+    #: is (backend/imap/imap.php, setFromHeaderValue).
+    SENDMAIL_FROM_KEPT = "sendmail-from-kept"
 
 
 SOGO_QUIRKS = frozenset(
@@ -67,6 +74,7 @@ SOGO_QUIRKS = frozenset(
         Quirk.MISSING_DEVICEID_500,
         Quirk.UNADVERTISED_16,
         Quirk.SETTINGS_USERINFO_NO_STATUS,
+        Quirk.SENDMAIL_FROM_REPLACED,
     }
 )
 
@@ -120,7 +128,9 @@ PERSONALITIES: dict[str, Personality] = {
         "2.7",
         None,
         None,
-        quirks=frozenset({Quirk.EMPTY_PING_STATUS3, Quirk.RETRY_AFTER_300}),
+        quirks=frozenset(
+            {Quirk.EMPTY_PING_STATUS3, Quirk.RETRY_AFTER_300, Quirk.SENDMAIL_FROM_KEPT}
+        ),
     ),
     # Horde ActiveSync (Mock.php defaults): 60..2700 s.
     "horde": Personality("horde", "2.40", 60, 2700),
@@ -229,6 +239,20 @@ class MockConfig:
     autodiscover_domain: str = ""
     #: What Autodiscover answers: a JSON object (see easclient.mock.autodiscover); "": settings.
     autodiscover_scenario: str = ""
+    #: Seconds a connection may take to send a request's headers (from connect, or from the
+    #: first byte of a kept-alive connection's next request); then 408 and close.
+    header_timeout: float = 20.0
+    #: Seconds a request may take to send its whole body once its headers are in; then 408.
+    #: A Ping's heartbeat starts after its body, so a long Ping is never a slow request.
+    body_timeout: float = 60.0
+    #: The largest request body accepted (bytes); a larger one gets 413.
+    max_body_size: int = 32 * 1024 * 1024
+    #: Open connections one client address may hold (0: no cap); more are answered 503
+    #: and closed. Load runs, whose thousands of devices share 127.0.0.1, turn it off.
+    max_connections_per_address: int = 1000
+    #: Request bodies above this size (bytes) are decoded in a worker thread, so one huge
+    #: WBXML body does not hold up every other user's requests on the event loop.
+    decode_in_thread_above: int = 64 * 1024
 
     def __post_init__(self) -> None:
         if self.personality not in PERSONALITIES:
@@ -245,6 +269,23 @@ class MockConfig:
             )
         if not 0 <= self.port <= 65535:
             raise MockConfigError(f"port out of range: {self.port}")
+        for name in ("header_timeout", "body_timeout"):
+            value = getattr(self, name)
+            if not 0 < value < 10**6:
+                raise MockConfigError(
+                    f"{name.replace('_', ' ')} must be above 0 and below 1e6 s, got {value}"
+                )
+        if self.max_body_size < 1:
+            raise MockConfigError(f"max body size must be at least 1, got {self.max_body_size}")
+        if self.max_connections_per_address < 0:
+            raise MockConfigError(
+                "max connections per address must be >= 0 (0: no cap), "
+                f"got {self.max_connections_per_address}"
+            )
+        if self.decode_in_thread_above < 0:
+            raise MockConfigError(
+                f"decode-in-thread threshold must be >= 0, got {self.decode_in_thread_above}"
+            )
         if not self.control_token:
             object.__setattr__(self, "control_token", secrets.token_urlsafe(18))
         if self.quirks is not None:

@@ -26,6 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from easclient.errors import excerpt
+
 from .faults import FaultError
 from .mailbox import INBOX_ID
 from .state import MockState
@@ -56,8 +58,8 @@ def control_routes(state: MockState) -> list[Route]:
                 return _error(404, str(e))
             except FaultError as e:
                 return _error(400, str(e))
-            except (ValueError, TypeError, KeyError) as e:
-                return _error(400, f"bad request: {e}")
+            except (ValueError, TypeError, KeyError, OverflowError) as e:
+                return _error(400, f"bad request: {excerpt(str(e), 200)}")
 
         endpoint.__name__ = fn.__name__
         return endpoint
@@ -70,30 +72,39 @@ def control_routes(state: MockState) -> list[Route]:
             return json.loads(raw)
         except json.JSONDecodeError as e:
             raise ValueError(f"the body is not JSON: {e}") from None
+        except RecursionError:
+            raise ValueError("the JSON body is nested too deeply") from None
 
     async def user_body(request: Request) -> tuple[dict, Any]:
         """The JSON object of a per-user call, and the user it names."""
         data = await body(request)
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
-        user = state.store.user(str(data.get("user", "")))
+        name = data.get("user", "")
+        user = state.store.user(name) if isinstance(name, str) else None
         if user is None:
-            raise _NotFound(f"no such user {data.get('user')!r}")
+            raise _NotFound(f"no such user {excerpt(name)}")
         return data, user
 
     async def deliver(request: Request):
         data, user = await user_body(request)
         box = state.store.mailbox(user)
-        folder_ref = str(data.get("folder", INBOX_ID))
+        folder_ref = data.get("folder", INBOX_ID)
+        if not isinstance(folder_ref, str | int) or isinstance(folder_ref, bool):
+            raise ValueError(f"folder must be an id or a name, got {excerpt(folder_ref)}")
+        folder_ref = str(folder_ref)
         folder = box.folder(folder_ref) or next(
             (f for f in box.folders.values() if f.display_name.lower() == folder_ref.lower()), None
         )
         if folder is None:
-            return _error(404, f"no such folder {folder_ref!r}")
-        count = int(data.get("count", 1))
-        if not 1 <= count <= 10_000:
-            raise ValueError(f"count must be within 1..10000, got {count}")
+            return _error(404, f"no such folder {excerpt(folder_ref)}")
+        count = data.get("count", 1)
+        # An integer only: 1e999 is inf in JSON, and int(inf) raises OverflowError.
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10_000:
+            raise ValueError(f"count must be an integer within 1..10000, got {excerpt(count)}")
         subject = data.get("subject")
+        if subject is not None and not isinstance(subject, str):
+            raise ValueError(f"subject must be a string, got {excerpt(subject)}")
         delivered_at = time.time()
         messages = state.store.deliver(user, folder.server_id, count, subject)
         state.stats.deliveries += count
@@ -131,7 +142,10 @@ def control_routes(state: MockState) -> list[Route]:
 
     async def wipe(request: Request):
         data, user = await user_body(request)
-        device = state.devices.get(user.name, str(data["device_id"]))
+        device_id = data["device_id"]
+        if not isinstance(device_id, str) or not device_id:
+            raise ValueError(f"device_id must be a non-empty string, got {excerpt(device_id)}")
+        device = state.devices.get(user.name, device_id)
         if data.get("account_only"):
             device.account_only_wipe = True
         else:

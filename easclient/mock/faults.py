@@ -19,11 +19,12 @@ control API. Randomness is injected (a seeded ``random.Random``) so runs are rep
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from easclient.errors import EasError
+from easclient.errors import EasError, excerpt
 
 ACTIONS = frozenset(
     ("delay", "http_status", "eas_status", "drop", "reset", "truncate", "corrupt", "trickle")
@@ -32,6 +33,10 @@ ACTIONS = frozenset(
 TERMINAL = frozenset(("http_status", "eas_status", "drop", "reset"))
 #: Actions that alter the answer the server computed.
 ALTERING = frozenset(("truncate", "corrupt", "trickle"))
+
+
+#: The longest delay or trickle pause a rule may ask for (a day).
+MAX_FAULT_SECONDS = 86_400.0
 
 
 class FaultError(EasError):
@@ -58,22 +63,39 @@ class Fault:
     fired: int = field(default=0)
 
     def __post_init__(self) -> None:
-        if self.action not in ACTIONS:
+        if not isinstance(self.action, str) or self.action not in ACTIONS:
             raise FaultError(
-                f"unknown fault action {self.action!r}; choose from {', '.join(sorted(ACTIONS))}"
+                f"unknown fault action {excerpt(self.action)}; "
+                f"choose from {', '.join(sorted(ACTIONS))}"
             )
-        if not 0.0 <= float(self.probability) <= 1.0:
+        for name in ("command", "user", "throttle_reason", "location"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise FaultError(f"fault {name} must be a string, got {excerpt(value)}")
+        for name in ("count", "status", "retry_after", "keep", "chunk"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise FaultError(f"fault {name} must be an integer, got {excerpt(value)}")
+        for name in ("probability", "seconds"):
+            value = getattr(self, name)
+            # JSON's 1e999 is inf; a delay of inf (or NaN) would never end.
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise FaultError(f"fault {name} must be a number, got {excerpt(value)}")
+            if not math.isfinite(value):
+                raise FaultError(f"fault {name} must be finite, got {value}")
+        if not 0.0 <= self.probability <= 1.0:
             raise FaultError(f"fault probability must be within 0..1, got {self.probability!r}")
-        if self.count is not None and int(self.count) < 0:
-            raise FaultError(f"fault count must be >= 0, got {self.count!r}")
+        if self.count is not None and self.count < 0:
+            raise FaultError(f"fault count must be >= 0, got {excerpt(self.count)}")
         if self.action in ("http_status", "eas_status"):
-            if not isinstance(self.status, int) or isinstance(self.status, bool):
-                raise FaultError(f"{self.action} needs an integer status, got {self.status!r}")
+            if self.status is None:
+                raise FaultError(f"{self.action} needs an integer status, got None")
             if self.action == "http_status" and not 100 <= self.status <= 599:
-                raise FaultError(f"HTTP status out of range: {self.status}")
-        if self.seconds < 0 or self.chunk < 1 or self.keep < 0:
+                raise FaultError(f"HTTP status out of range: {excerpt(self.status)}")
+        if not 0 <= self.seconds <= MAX_FAULT_SECONDS or self.chunk < 1 or self.keep < 0:
             raise FaultError(
-                f"seconds/chunk/keep out of range: {self.seconds!r}/{self.chunk!r}/{self.keep!r}"
+                f"seconds/chunk/keep out of range: {self.seconds!r}/{excerpt(self.chunk)}/"
+                f"{excerpt(self.keep)} (seconds at most {MAX_FAULT_SECONDS})"
             )
         if self.command in ("", "*"):
             self.command = None
@@ -83,17 +105,17 @@ class Fault:
     @classmethod
     def from_dict(cls, data: object) -> Fault:
         if not isinstance(data, dict):
-            raise FaultError(f"a fault rule must be a JSON object, got {data!r}")
+            raise FaultError(f"a fault rule must be a JSON object, got {excerpt(data)}")
         known = {f.name for f in fields(cls)} - {"id", "fired"}
         unknown = set(data) - known
         if unknown:
-            raise FaultError(f"unknown fault field(s) {sorted(unknown)}")
+            raise FaultError(f"unknown fault field(s) {str(sorted(map(str, unknown)))[:200]}")
         if "action" not in data:
-            raise FaultError(f"a fault rule needs an action: {data!r}")
+            raise FaultError(f"a fault rule needs an action: {excerpt(data)}")
         try:
             return cls(**data)
         except TypeError as e:
-            raise FaultError(f"bad fault rule {data!r}: {e}") from None
+            raise FaultError(f"bad fault rule {excerpt(data)}: {e}") from None
 
     @property
     def exhausted(self) -> bool:

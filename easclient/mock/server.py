@@ -26,9 +26,10 @@ import uvicorn
 from .app import build_app
 from .config import MockConfig, MockConfigError, User
 from .control import ControlClient
+from .limits import limited_h11_protocol
 from .state import MockState
 from .tls import TLSFiles, make_tls_files
-from .waiting import SUPERSEDED
+from .waiting import SHUTDOWN
 
 log = logging.getLogger("easclient.mock")
 
@@ -155,7 +156,7 @@ class MockServer:
             log_level="warning",
             access_log=self.config.log_requests,
             lifespan="off",
-            http=self.http,
+            http=limited_h11_protocol(self.state) if self.http == "h11" else self.http,
             ws="none",
             backlog=4096,
             timeout_keep_alive=75,
@@ -185,11 +186,13 @@ class MockServer:
         await self._server.serve(sockets=[self._sock])
 
     def _release_parked(self) -> None:
-        # End parked Pings at once so shutdown does not wait for their heartbeats.
+        # End parked Pings at once so shutdown does not wait for their heartbeats; they are
+        # answered 503 + Retry-After, never a Status 1 for a heartbeat that did not happen.
+        self.state.stopping = True
         for _, device in self.state.devices.all():
             fut = device.parked
             if fut is not None and not fut.done():
-                fut.set_result(SUPERSEDED)
+                fut.set_result(SHUTDOWN)
 
     def request_stop(self) -> None:
         if self._server is None:

@@ -27,6 +27,9 @@ class Stats:
     deliveries: int = 0
     faults_fired: Counter = field(default_factory=Counter)
     bad_requests: int = 0
+    #: Requests and connections the server's bounds ended: header_timeout, body_timeout,
+    #: body_too_large, refused_connection (per-address cap), shutdown (parked, answered 503).
+    limits: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.time)
 
     def park(self) -> None:
@@ -46,6 +49,7 @@ class Stats:
             "deliveries": self.deliveries,
             "faults_fired": {str(k): v for k, v in self.faults_fired.items()},
             "bad_requests": self.bad_requests,
+            "limits": dict(self.limits),
             "uptime": round(time.time() - self.started, 3),
         }
 
@@ -67,6 +71,8 @@ class MockState:
         self.transport_lookup: Callable[[tuple[str, int]], asyncio.Transport | None] | None = None
         #: The URL clients use (set once the server listens), for 451 redirects by default.
         self.url: str = ""
+        #: Set when the server begins to stop: parked requests end with 503, none park anew.
+        self.stopping = False
 
     def new_policy_key(self) -> int:
         # Non-zero uint32: a zero key means "not provisioned" to many clients.

@@ -17,6 +17,17 @@ from .mailbox import Folder
 TIMEOUT = "timeout"
 SUPERSEDED = "superseded"
 DISCONNECTED = "disconnected"
+SHUTDOWN = "shutdown"
+
+#: The longest wait a timer is set for (about 31 years). A personality without a maximum takes
+#: any HeartbeatInterval, even 10**400 (Z-Push, whose PHP turns it into INF, waits until a
+#: change); asyncio's clock is a float, so the mock waits this long instead of overflowing.
+MAX_WAIT_SECONDS = 2**30
+
+
+class ServerStopping(Exception):
+    """The server is stopping: a parked request must not be answered as if its heartbeat had
+    run its course (Ping Status 1 says "nothing changed for the whole heartbeat")."""
 
 
 def _resolve(fut: asyncio.Future, value: str) -> None:
@@ -42,10 +53,12 @@ async def wait_for_changes(
     """Wait up to ``seconds`` for a change that ``relevant()`` confirms.
 
     True: a relevant change; False: the time ran out; None: superseded by a newer request of
-    the device, or the client went away.
+    the device, or the client went away. Raises :class:`ServerStopping` when the server stops.
     """
+    if ctx.state.stopping:
+        raise ServerStopping
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
+    deadline = loop.time() + min(max(seconds, 0), MAX_WAIT_SECONDS)
     device, stats = ctx.device, ctx.state.stats
     folders = list(folders)
     older = device.parked
@@ -70,6 +83,8 @@ async def wait_for_changes(
                     folder.unwatch(fut)
             if reason == TIMEOUT:
                 return False
+            if reason == SHUTDOWN:
+                raise ServerStopping
             if reason in (SUPERSEDED, DISCONNECTED):
                 return None
             if relevant():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import IntEnum
 
+from easclient.errors import excerpt
 from easclient.wbxml import BY_NAME, VERSIONS, Element
 
 from .errors import ProtocolError
@@ -64,7 +65,7 @@ def to_int(value: str, where: str) -> int:
     try:
         return int(value.strip())
     except ValueError:
-        raise ProtocolError(f"{where} must be an integer, got {value!r}") from None
+        raise ProtocolError(f"{where} must be an integer, got {excerpt(value)}") from None
 
 
 def opt_int(el: Element, tag: str) -> int | None:
@@ -84,7 +85,7 @@ def to_bool(value: str, where: str) -> bool:
         return True
     if value.strip() == "0":
         return False
-    raise ProtocolError(f"{where} must be 0 or 1, got {value!r}")
+    raise ProtocolError(f"{where} must be 0 or 1, got {excerpt(value)}")
 
 
 def opt_bool(el: Element, tag: str) -> bool | None:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote
 
+from easclient.errors import excerpt
+
 from .commands import Command
 from .errors import QueryError, VersionError
 from .versions import ProtocolVersion, base64_query_allowed
@@ -198,8 +200,14 @@ def _parse_plain(
     if raw_key is not None and raw_key.strip():
         digits = raw_key.strip()
         # A uint32 as in the base64 form; int() alone would take "-1", "1_0" or Arabic-Indic digits.
-        if not (digits.isascii() and digits.isdigit() and int(digits) <= 0xFFFFFFFF):
-            raise QueryError(f"X-MS-PolicyKey is not a uint32: {raw_key!r}", value=raw_key)
+        # At most 10 digits before int(): 5,000 digits would hit Python's int conversion limit.
+        if not (
+            digits.isascii()
+            and digits.isdigit()
+            and len(digits) <= 10
+            and int(digits) <= 0xFFFFFFFF
+        ):
+            raise QueryError(f"X-MS-PolicyKey is not a uint32: {excerpt(raw_key)}", value=raw_key)
         policy_key = int(digits)
     params = {k: v for k, v in values.items() if k not in _REQUIRED_PLAIN}
     if (_header(headers, "MS-ASAcceptMultiPart") or "").upper() == "T":

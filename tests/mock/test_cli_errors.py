@@ -18,6 +18,10 @@ import pytest
         (["--tls", "--tls-dir", "{file}"], "--tls-dir {file}: not a directory"),
         (["--faults", "{binary}"], "fault file '{binary}' is not UTF-8 text"),
         (["--faults", "{rules}"], "fault file '{rules}': unknown fault field(s) ['rules']"),
+        (["--header-timeout", "0"], "header timeout must be above 0 and below 1e6 s, got 0.0"),
+        (["--body-timeout", "nan"], "body timeout must be above 0 and below 1e6 s, got nan"),
+        (["--max-body-size", "0"], "max body size must be at least 1, got 0"),
+        (["--max-connections-per-address", "-1"], "must be >= 0 (0: no cap), got -1"),
     ],
 )
 def test_bad_setting_is_one_line(tmp_path, args, expected):

@@ -289,11 +289,11 @@ def test_item_operations_fetch_plain_and_multipart(eas_mock_server):
     assert missing.fetches[0].status == 6  # ObjectNotFound
 
 
-def _mime(to: str, subject: str) -> bytes:
+def _mime(to: str, subject: str, sender: str = "alice@example.test") -> bytes:
     from email.message import EmailMessage
 
     msg = EmailMessage()
-    msg["From"] = "alice@example.test"
+    msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content("hello there")
@@ -341,7 +341,10 @@ def test_send_mail_errors_and_legacy_form(eas_mock_server):
     resp = alice.post("SendMail", no_rcpt.to_element())
     assert wbxml.decode(resp.content).findtext("Status") == "119"
     old = ready_device(eas_mock_server, 1, device_id="old", version="12.1")
-    request = SendMailRequest(_mime("alice@example.test", "from 12.1"), save_in_sent_items=False)
+    request = SendMailRequest(
+        _mime("alice@example.test", "from 12.1", sender="bob@example.test"),
+        save_in_sent_items=False,
+    )
     body, params = request.body_and_params("12.1")
     resp = old.post("SendMail", body, extra_params=params)
     assert resp.status_code == 200

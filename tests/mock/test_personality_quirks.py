@@ -46,7 +46,11 @@ def _ping(dev: RawDevice, heartbeat: int) -> PingResponse:
 def test_personalities_carry_their_quirks_and_exchange_none():
     assert PERSONALITIES["exchange"].quirks == frozenset()
     assert PERSONALITIES["horde"].quirks == frozenset()
-    assert PERSONALITIES["zpush"].quirks == {Quirk.EMPTY_PING_STATUS3, Quirk.RETRY_AFTER_300}
+    assert PERSONALITIES["zpush"].quirks == {
+        Quirk.EMPTY_PING_STATUS3,
+        Quirk.RETRY_AFTER_300,
+        Quirk.SENDMAIL_FROM_KEPT,
+    }
     sogo = PERSONALITIES["sogo"]
     assert (sogo.heartbeat_max, sogo.server_version) == (10, "14.1")
     assert Quirk.NO_POLICY in sogo.quirks and Quirk.RETRY_AFTER_300 not in sogo.quirks
