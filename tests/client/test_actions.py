@@ -145,10 +145,10 @@ def test_search_the_mailbox_and_the_gal(device, eas_mock_server):  # noqa: F811
     assert hit.collection_id == INBOX and hit.long_id and hit.class_ == "Email"
     assert hit.properties.findtext("Email:Subject") == "Invoice 4711 due"
     # A Search result's LongId is a valid SmartReply source.
-    reply = _mime("a@x.test", eas_mock_server.users[1].address, "Re: Invoice", "Paid")
+    me, bob = eas_mock_server.user, eas_mock_server.users[1]
+    reply = _mime(me.address, bob.address, "Re: Invoice", "Paid")
     assert actions.reply(phone, SmartSource(long_id=hit.long_id), reply).ok
 
-    bob = eas_mock_server.users[1]
     gal = actions.search(phone, SearchRequest(SearchStore.GAL, bob.name[:2], range=(0, 0)))
     assert gal.ok and gal.results[0].gal["EmailAddress"] == bob.address
     nothing = actions.search(phone, SearchRequest(SearchStore.GAL, "zzz-nobody"))
