@@ -29,6 +29,7 @@ from easclient.client.transport import keepalive_socket_options
 from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
+from easclient.tls import client_context
 
 _RECV = 16384
 
@@ -203,8 +204,4 @@ def _classify(exc: BaseException, phase: str) -> PingOutcome:
 
 def shared_ssl_context(ca_file: str | None = None, insecure: bool = False) -> ssl.SSLContext:
     """One client context for every device in the process (verification on unless insecure)."""
-    ctx = ssl.create_default_context(cafile=ca_file)
-    if insecure:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+    return client_context(ca_file, verify=not insecure)

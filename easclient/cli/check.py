@@ -6,7 +6,6 @@ timeout is shorter than the Ping heartbeat, checked end to end, NAT finding incl
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from easclient.check import (
 from easclient.cli import fail
 from easclient.cli._common import CliError, read_password
 from easclient.client import PROFILES, get_profile
+from easclient.tls import TlsConfigError, client_context
 
 # Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
 PasswordEnvOption = Annotated[
@@ -48,11 +48,11 @@ def ca_file_option(ca_file: Path | None) -> str | None:
     if ca_file is None:
         return None
     try:
-        ssl.create_default_context(cafile=str(ca_file))
-    except FileNotFoundError:
-        raise fail(f"--ca-file {ca_file}: no such file") from None
-    except (OSError, ssl.SSLError) as exc:
-        raise fail(f"--ca-file {ca_file}: not a PEM CA bundle ({exc})") from None
+        client_context(ca_file)
+    except TlsConfigError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            raise fail(f"--ca-file {ca_file}: no such file") from None
+        raise fail(f"--ca-file {ca_file}: not a PEM CA bundle ({exc.__cause__})") from None
     return str(ca_file)
 
 

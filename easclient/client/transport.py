@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import socket
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import httpx
 from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
+from easclient.tls import httpx_verify
 
 from .capture import CaptureWriter
 from .heartbeat import PingOutcome
@@ -203,13 +203,7 @@ class HttpxTransport:
             for secret in auth.secrets():
                 capture.add_secret(secret)
         self._clock = clock
-        if ca_file:
-            try:
-                ssl_verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise EasError(f"cannot load CA file {ca_file!r}: {exc}") from exc
-        else:
-            ssl_verify = verify
+        ssl_verify = httpx_verify(ca_file, verify=verify)
         if transport is None:
             transport = httpx.HTTPTransport(
                 verify=ssl_verify,

@@ -14,7 +14,6 @@ import json
 import logging
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import uvicorn
+
+from easclient.tls import httpx_verify
 
 from .app import build_app
 from .config import MockConfig, MockConfigError, User
@@ -48,7 +49,7 @@ class ServerHandle:
     def control(self) -> ControlClient:
         """A control-API client (made on first use)."""
         if self._control is None:
-            verify = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
+            verify = httpx_verify(self.ca_file)
             self._control = ControlClient(self.url, self.control_token, verify=verify)
         return self._control
 
