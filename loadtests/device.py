@@ -22,6 +22,7 @@ from locust.exception import StopUser
 from easclient.client import (
     BasicAuth,
     EasClient,
+    MemoryState,
     NetworkError,
     PingOutcome,
     get_profile,
@@ -30,7 +31,6 @@ from easclient.client.heartbeat import NETWORK_FAILURE
 from easclient.client.state import Folder, StateError, StoredItem
 from easclient.errors import EasError
 from easclient.load.fleet import Account, FleetError, pick_profile, read_accounts
-from easclient.load.memstate import MemoryState
 from easclient.load.scenario import Scenario, load_scenario, scaled_seconds, scaled_strategy
 from easclient.load.stats import LoadStats
 from easclient.mock.mailbox import INBOX_ID
@@ -169,6 +169,10 @@ class MeteredTransport:
     @base_url.setter
     def base_url(self, value: str) -> None:
         self._inner.base_url = value
+
+    @property
+    def retry_log(self) -> list[str]:
+        return self._inner.retry_log
 
     def close(self) -> None:
         self._inner.close()

@@ -9,10 +9,9 @@ import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from easclient.client import BasicAuth, EasClient, get_profile
+from easclient.client import BasicAuth, EasClient, MemoryState, get_profile
 from easclient.errors import EasError
 from easclient.load.fleet import Account, FleetError
-from easclient.load.memstate import MemoryState
 from easclient.protocol.sendmail import SendMailRequest, SendMailResponse
 
 from .transport import GeventTransport

@@ -26,9 +26,11 @@ from .device import (
     SyncReport,
 )
 from .heartbeat import STRATEGIES, HeartbeatStrategy, PingOutcome, make_strategy
+from .memstate import MemoryState
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import PROFILES, DeviceProfile, ProfileError, get_profile
 from .state import DeviceState, StateError, default_state_path
+from .store import StateStore
 from .transport import BasicAuth, BearerAuth, HttpxTransport, NetworkError, Transport
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "FolderReport",
     "HeartbeatStrategy",
     "HttpxTransport",
+    "MemoryState",
     "NetworkError",
     "PingOutcome",
     "PingReport",
@@ -53,6 +56,7 @@ __all__ = [
     "RedirectLoop",
     "RemoteWipeAcknowledged",
     "StateError",
+    "StateStore",
     "SyncFailed",
     "SyncReport",
     "Transport",

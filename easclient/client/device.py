@@ -16,7 +16,8 @@ the end → Ping. Around every request, the wire behaviour of MS-ASHTTP and MS-A
   then carry on. Ping 5: adopt the server's heartbeat. Ping 6: trim the folder list to
   ``MaxFolders``.
 
-State lives in :class:`DeviceState`; a Sync response is applied in one transaction after it was
+State lives in a :class:`~easclient.client.StateStore` (:class:`DeviceState` on disk, or
+:class:`MemoryState`); a Sync response is applied in one transaction after it was
 read completely, so a run killed anywhere resends the last request with the same SyncKey.
 """
 
@@ -67,10 +68,13 @@ from easclient.protocol.options import OptionsResult
 from easclient.protocol.sync import BodyPreference, SyncOptions
 from easclient.wbxml import Element
 
+from .connect import Closable
+from .connect import connect as _connect
 from .heartbeat import HeartbeatStrategy, PingOutcome, make_strategy
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import DeviceProfile
-from .state import ApplyResult, DeviceState, Folder, ItemUpdate, StoredItem
+from .state import ApplyResult, Folder, ItemUpdate, StoredItem
+from .store import StateStore
 from .transport import NetworkError, Transport
 
 # -- errors ---------------------------------------------------------------------------------
@@ -174,7 +178,13 @@ def item_digest(data: object, version: str) -> str:
 
 
 class EasClient:
-    """One device talking to one server as one user."""
+    """One device talking to one server as one user.
+
+    Made by :meth:`connect` (URL, credentials, TLS: a ready client that owns its transport), or
+    from parts: ``EasClient(transport, user=…, profile=…, device_id=…, state=…)``.
+    """
+
+    connect = classmethod(_connect)
 
     def __init__(
         self,
@@ -183,7 +193,7 @@ class EasClient:
         user: str,
         profile: DeviceProfile,
         device_id: str,
-        state: DeviceState,
+        state: StateStore,
         version: str | None = None,
         base64_query: bool | None = None,
         send_device_information: bool = True,
@@ -220,6 +230,21 @@ class EasClient:
         self.throttle_reasons: list[str | None] = []
         self.notes: list[str] = []
         self.options_result: OptionsResult | None = None
+        #: What :meth:`connect` opened for this client; :meth:`close` closes it.
+        self.owned: list[Closable] = []
+
+    def close(self) -> None:
+        """Close what this client owns (transport, state file, capture file from
+        :meth:`connect`); a client built from parts owns nothing."""
+        owned, self.owned = self.owned, []
+        for resource in owned:
+            resource.close()
+
+    def __enter__(self) -> EasClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- version ------------------------------------------------------------------------------
     @property
@@ -253,11 +278,11 @@ class EasClient:
         throttled = 0
         while True:
             request = make()
-            resent = getattr(self.transport, "retries", 0)
+            resent = len(self.transport.retry_log)
             response: EasResponse = self.transport.send(request, read_timeout=read_timeout)  # type: ignore[arg-type]
-            if getattr(self.transport, "retries", 0) != resent:
+            if len(self.transport.retry_log) != resent:
                 # The transport resent it after a reused connection failed: say so in the report.
-                detail = self.transport.retry_log[-1]  # type: ignore[attr-defined]
+                detail = self.transport.retry_log[-1]
                 self.state.record_event("connection-retry", detail)
                 self.notes.append(detail)
                 self._log(detail)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,6 +90,13 @@ class Transport(Protocol):
     """What the device needs from whatever carries its requests."""
 
     base_url: str
+
+    @property
+    def retry_log(self) -> Sequence[str]:
+        """One line per request the transport resent by itself (after a reused connection
+        failed, see the module docstring), so the device can report it; a transport that never
+        resends keeps it empty."""
+        ...
 
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
         """Send ``request`` to ``base_url``; ``read_timeout`` overrides the default for this
