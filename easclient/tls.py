@@ -28,9 +28,8 @@ def client_context(
     try:
         ctx = ssl.create_default_context(cafile=os.fspath(ca_file) if ca_file else None)
     except (OSError, ssl.SSLError) as exc:
-        raise TlsConfigError(
-            f"cannot load CA file {excerpt(os.fspath(ca_file or ''))}: {exc}", value=ca_file
-        ) from exc
+        name = excerpt(os.fspath(ca_file or ""), limit=240)
+        raise TlsConfigError(f"cannot load CA file {name}: {exc}", value=ca_file) from exc
     if not verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

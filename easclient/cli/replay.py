@@ -24,10 +24,11 @@ from easclient.cli._common import (
     TokenEnvOpt,
     UrlArg,
     read_password,
-    server_base,
 )
-from easclient.client import BasicAuth, BearerAuth, CaptureWriter, HttpxTransport, basic_credential
+from easclient.client import BasicAuth, BearerAuth, CaptureWriter, basic_credential
+from easclient.client.connect import open_transport
 from easclient.errors import EasError
+from easclient.url import UrlError, resolve_target
 
 
 def _table(steps: list[ReplayStep]) -> Table:
@@ -101,7 +102,7 @@ def register(app: typer.Typer) -> None:
         never from the capture. Exit 0: same answers; 1: differences; 2: error."""
         try:
             cap = read_capture(capture)
-            base, _host = server_base(url)
+            server = resolve_target(url)
             name = user or cap.device.get("user")
             secrets: list[str | None] = []
             if token_env:
@@ -120,7 +121,7 @@ def register(app: typer.Typer) -> None:
                 raise CliError(f"--ca-file {ca_file}: no such file")
             if command:
                 _check_commands(cap, command)
-        except (CaptureError, CliError) as exc:
+        except (CaptureError, CliError, UrlError) as exc:
             raise fail(str(exc)) from None
         console = Console(highlight=False)
         device = cap.device
@@ -138,12 +139,8 @@ def register(app: typer.Typer) -> None:
                         CaptureWriter(record, secrets=secrets, device=device)
                     )
                 transport = stack.enter_context(
-                    HttpxTransport(
-                        base,
-                        auth=auth,
-                        verify=not insecure,
-                        ca_file=str(ca_file) if ca_file else None,
-                        capture=writer,
+                    open_transport(
+                        server, auth=auth, verify=not insecure, ca_file=ca_file, capture=writer
                     )
                 )
                 replayer = Replayer(transport, user=name, ping_margin=margin, bootstrap=bootstrap)
@@ -162,7 +159,7 @@ def register(app: typer.Typer) -> None:
                 for k in ("device_type", "device_id", "user_agent", "version")
                 if k in device
             )
-            console.print(f"replay of {capture} against {base} as {ident}", markup=False)
+            console.print(f"replay of {capture} against {server.base} as {ident}", markup=False)
             for line in report.bootstrap:
                 console.print(line, markup=False)
             console.print(_table(report.steps))

@@ -237,8 +237,14 @@ class EasClient:
         """Close what this client owns (transport, state file, capture file from
         :meth:`connect`); a client built from parts owns nothing."""
         owned, self.owned = self.owned, []
+        failures: list[Exception] = []
         for resource in owned:
-            resource.close()
+            try:
+                resource.close()
+            except Exception as exc:  # close the rest, then say what failed
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def __enter__(self) -> EasClient:
         return self
