@@ -14,6 +14,7 @@ from easclient.errors import EasError
 from easclient.load.fleet import Account, FleetError
 from easclient.protocol.sendmail import SendMailRequest, SendMailResponse
 
+from .metering import MeteredTransport
 from .transport import GeventTransport
 
 
@@ -25,8 +26,6 @@ class SendMailSender:
     """One extra device per load process that only sends mail."""
 
     def __init__(self, fleet, host: str, account: Account, mail_domain: str) -> None:
-        from .device import MeteredTransport  # the request events name it SendMail
-
         self.fleet = fleet
         self.environment = fleet.environment
         self.account = account
@@ -39,7 +38,7 @@ class SendMailSender:
         )
         profile = get_profile("android")
         self.client = EasClient(
-            MeteredTransport(inner, self),
+            MeteredTransport(inner, fleet.environment, fleet.stats),  # events named SendMail
             user=account.user,
             profile=profile,
             device_id=profile.device_id(f"eas-load-sender:{os.getpid()}"),

@@ -119,7 +119,7 @@ class GeventTransport:
             self.on_connect(reconnect)
         return sock
 
-    def _alive(self, sock) -> bool:
+    def _alive(self, sock: gsocket.socket) -> bool:
         """An idle keep-alive socket must not be readable; readable means FIN, RST or junk."""
         try:
             if sock.fileno() < 0:

@@ -10,6 +10,7 @@ lower level (a transport without a device; ``eas replay`` uses it).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -73,6 +74,7 @@ def open_transport(
 
 def connect(
     cls: type[Client],
+    /,
     url: str,
     *,
     auth: Auth | None = None,
@@ -127,7 +129,7 @@ def connect(
         elif capture is not None:
             writer = undo.enter_context(
                 CaptureWriter(
-                    capture,
+                    Path(capture),
                     device={
                         "user": name,
                         "device_id": device_id,

@@ -184,7 +184,7 @@ class EasClient:
     from parts: ``EasClient(transport, user=…, profile=…, device_id=…, state=…)``.
     """
 
-    connect = classmethod(_connect)
+    connect: classmethod[EasClient, ..., EasClient] = classmethod(_connect)
 
     def __init__(
         self,
