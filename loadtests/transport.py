@@ -92,7 +92,7 @@ class GeventTransport:
         self.server_hostname = server.host
         return server.host, server.effective_port, server.tls
 
-    def _connect(self):
+    def _connect(self) -> gsocket.socket:
         host, port, tls = self._target()
         address = self.connect_address or (host, port)
         family = gsocket.AF_INET6 if ":" in address[0] else gsocket.AF_INET

@@ -10,8 +10,8 @@ lower level (a transport without a device; ``eas replay`` uses it).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
