@@ -8,6 +8,7 @@ import os
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
 
 from easclient.client import BasicAuth, EasClient, MemoryState, get_profile
 from easclient.errors import EasError
@@ -17,6 +18,9 @@ from easclient.protocol.sendmail import SendMailRequest, SendMailResponse
 from .metering import MeteredTransport
 from .transport import GeventTransport
 
+if TYPE_CHECKING:
+    from .fleet import Fleet
+
 
 class SendMailFailed(EasError):
     """The server refused a SendMail (the status names why)."""
@@ -25,7 +29,7 @@ class SendMailFailed(EasError):
 class SendMailSender:
     """One extra device per load process that only sends mail."""
 
-    def __init__(self, fleet, host: str, account: Account, mail_domain: str) -> None:
+    def __init__(self, fleet: Fleet, host: str, account: Account, mail_domain: str) -> None:
         self.fleet = fleet
         self.environment = fleet.environment
         self.account = account

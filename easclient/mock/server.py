@@ -26,7 +26,7 @@ from easclient.tls import httpx_verify
 
 from .app import build_app
 from .config import MockConfig, MockConfigError, User
-from .control import ControlClient
+from .control_client import ControlClient
 from .state import MockState
 from .tls import TLSFiles, make_tls_files
 from .waiting import SUPERSEDED
