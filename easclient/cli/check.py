@@ -22,6 +22,7 @@ from easclient.check import (
 )
 from easclient.cli import fail
 from easclient.cli._common import CliError, read_password
+from easclient.cli.groups import diagnose_app
 from easclient.client import PROFILES, get_profile
 from easclient.tls import TlsConfigError, client_context
 
@@ -166,5 +167,4 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+diagnose_app.command("check")(check)
