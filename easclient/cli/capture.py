@@ -79,6 +79,7 @@ capture_group = typer.Typer(
     no_args_is_help=True,
 )
 
+
 @capture_group.command("show")
 def show_command(
     file: FileArg,
@@ -105,13 +106,12 @@ def show_command(
     console = Console(width=width, highlight=False, soft_wrap=False)
     device = capture.device
     if device:
-        console.print(
-            "device: " + ", ".join(f"{k}={v}" for k, v in device.items()), markup=False
-        )
+        console.print("device: " + ", ".join(f"{k}={v}" for k, v in device.items()), markup=False)
     for index, ex in enumerate(capture, 1):
         if wanted and ex.command.lower() not in wanted:
             continue
         console.print(render_exchange(index, ex, bodies=not no_bodies))
+
 
 @capture_group.command("check")
 def check_command(
@@ -144,5 +144,6 @@ def check_command(
     if leaks:
         raise typer.Exit(1)
     typer.echo(f"{file}: {len(capture)} exchanges, schema 1, no secrets found")
+
 
 reproduce_app.add_typer(capture_group)

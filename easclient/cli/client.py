@@ -120,6 +120,7 @@ def options_cmd(
     typer.echo(f"commands: {', '.join(result.commands)}")
     typer.echo(f"chosen for {client.profile.name}: {chosen or 'none in common'}")
 
+
 @device_app.command("sync")
 def sync_cmd(
     url: UrlArg,
@@ -198,6 +199,7 @@ def sync_cmd(
         )
     if not changed:
         typer.echo("nothing changed since the last run")
+
 
 @device_app.command("ping")
 def ping_cmd(

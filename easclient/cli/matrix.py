@@ -39,9 +39,7 @@ def matrix_cmd(
     ] = False,
     version: Annotated[
         list[str] | None,
-        typer.Option(
-            "--version", "--protocol", help="run only this protocol version (repeatable)"
-        ),
+        typer.Option("--version", "--protocol", help="run only this protocol version (repeatable)"),
     ] = None,
     heartbeat: Annotated[
         int, typer.Option("--heartbeat", help="Ping heartbeat expected to expire (seconds)")

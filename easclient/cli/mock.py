@@ -48,8 +48,7 @@ def mock_server(
         str | None,
         typer.Option(
             "--quirks",
-            help="server quirks to show instead of the personality's (comma-separated, "
-            "or 'none')",
+            help="server quirks to show instead of the personality's (comma-separated, or 'none')",
         ),
     ] = None,
     heartbeat_min: Annotated[
@@ -70,9 +69,7 @@ def mock_server(
     ] = False,
     provision_status_codes: Annotated[
         bool,
-        typer.Option(
-            "--provision-status-codes", help="142/144 in the body (14.0+) instead of 449"
-        ),
+        typer.Option("--provision-status-codes", help="142/144 in the body (14.0+) instead of 449"),
     ] = False,
     faults: Annotated[
         Path | None, typer.Option("--faults", help="JSON file of fault rules")
@@ -90,13 +87,9 @@ def mock_server(
     ] = None,
     no_disconnect_watch: Annotated[
         bool,
-        typer.Option(
-            "--no-disconnect-watch", help="parked Pings do not listen for client close"
-        ),
+        typer.Option("--no-disconnect-watch", help="parked Pings do not listen for client close"),
     ] = False,
-    log_level: Annotated[
-        str, typer.Option("--log-level", help="|".join(_LOG_LEVELS))
-    ] = "warning",
+    log_level: Annotated[str, typer.Option("--log-level", help="|".join(_LOG_LEVELS))] = "warning",
 ) -> None:
     """Run the mock EAS server (Ctrl-C or SIGTERM stops it)."""
     if log_level.lower() not in _LOG_LEVELS:
@@ -107,9 +100,7 @@ def mock_server(
             raise MockConfigError("give --users or --user-count, not both")
         offered = tuple(v.strip() for v in versions.split(",") if v.strip())
         if not offered:
-            raise MockConfigError(
-                f"--versions: give at least one of {', '.join(DEFAULT_VERSIONS)}"
-            )
+            raise MockConfigError(f"--versions: give at least one of {', '.join(DEFAULT_VERSIONS)}")
         if tls_dir is not None and tls_dir.exists() and not tls_dir.is_dir():
             raise MockConfigError(f"--tls-dir {tls_dir}: not a directory")
         user_list = (

@@ -41,6 +41,7 @@ query_group = typer.Typer(
     no_args_is_help=True,
 )
 
+
 @query_group.command("decode")
 def decode_command(
     query: Annotated[str, typer.Argument(help="'?jAAJ…', 'Cmd=Sync&…' or a whole URL")],
@@ -77,6 +78,7 @@ def decode_command(
     typer.echo(f"{'plain':<{width}} ?{fields['plain']}")
     for k, v in fields["plain_headers"].items():
         typer.echo(f"{'header':<{width}} {k}: {v}")
+
 
 @query_group.command("encode")
 def encode_command(
@@ -137,5 +139,6 @@ def encode_command(
         typer.echo(f"?{q.to_base64(include_user=bool(user))}")
     except QueryError as exc:
         raise fail(str(exc)) from None
+
 
 tools_app.add_typer(query_group)

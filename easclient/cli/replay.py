@@ -135,9 +135,7 @@ def replay_command(
         with ExitStack() as stack:
             writer = None
             if record is not None:
-                writer = stack.enter_context(
-                    CaptureWriter(record, secrets=secrets, device=device)
-                )
+                writer = stack.enter_context(CaptureWriter(record, secrets=secrets, device=device))
             transport = stack.enter_context(
                 open_transport(
                     server, auth=auth, verify=not insecure, ca_file=ca_file, capture=writer

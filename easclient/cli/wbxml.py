@@ -30,6 +30,7 @@ wbxml_group = typer.Typer(
     no_args_is_help=True,
 )
 
+
 @wbxml_group.command("decode")
 def decode_command(
     file: FileArg,
@@ -56,6 +57,7 @@ def decode_command(
         typer.echo(f"eas: warning: {file}: {problem}", err=True)
     typer.echo(text, nl=not text.endswith("\n"))
 
+
 @wbxml_group.command("encode")
 def encode_command(
     file: FileArg,
@@ -66,8 +68,7 @@ def encode_command(
         str | None,
         typer.Option(
             "--protocol",
-            help="With --strict, refuse tags this protocol version lacks "
-            f"({', '.join(VERSIONS)}).",
+            help=f"With --strict, refuse tags this protocol version lacks ({', '.join(VERSIONS)}).",
         ),
     ] = None,
     strict: Annotated[
@@ -92,5 +93,6 @@ def encode_command(
             Path(output).write_bytes(wbxml)
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
 
 tools_app.add_typer(wbxml_group)
