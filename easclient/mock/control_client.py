@@ -12,6 +12,13 @@ from easclient.errors import EasError
 
 from .mailbox import INBOX_ID
 
+#: A JSON object as the control API sends and takes it.
+JSON = dict[str, Any]
+
+
+def _list(value: Any) -> list[JSON]:
+    return list(value)
+
 
 class ControlError(EasError):
     """The control API refused a call (the message is the server's; ``value`` the HTTP status)."""
@@ -29,7 +36,7 @@ class ControlClient:
             timeout=timeout,
         )
 
-    def _call(self, method: str, path: str, payload: object = None) -> Any:
+    def _call(self, method: str, path: str, payload: object = None) -> JSON:
         resp = self._client.request(method, path, json=payload)
         if resp.status_code != 200:
             try:
@@ -40,24 +47,25 @@ class ControlClient:
                 f"{method} {path}: HTTP {resp.status_code}: {str(message)[:200]}",
                 value=resp.status_code,
             )
-        return resp.json()
+        answer: JSON = resp.json()
+        return answer
 
     def deliver(
         self, user: str, count: int = 1, folder: str = INBOX_ID, subject: str | None = None
-    ) -> list[dict]:
-        payload = {"user": user, "count": count, "folder": folder}
+    ) -> list[JSON]:
+        payload: JSON = {"user": user, "count": count, "folder": folder}
         if subject is not None:
             payload["subject"] = subject
-        return self._call("POST", "/_mock/deliver", payload)["messages"]
+        return _list(self._call("POST", "/_mock/deliver", payload)["messages"])
 
-    def add_faults(self, *rules: dict) -> list[dict]:
-        return self._call("POST", "/_mock/faults", list(rules))["faults"]
+    def add_faults(self, *rules: JSON) -> list[JSON]:
+        return _list(self._call("POST", "/_mock/faults", list(rules))["faults"])
 
-    def add_fault(self, **rule: object) -> dict:
+    def add_fault(self, **rule: object) -> JSON:
         return self.add_faults(rule)[0]
 
-    def faults(self) -> list[dict]:
-        return self._call("GET", "/_mock/faults")["faults"]
+    def faults(self) -> list[JSON]:
+        return _list(self._call("GET", "/_mock/faults")["faults"])
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/_mock/faults")
@@ -65,13 +73,14 @@ class ControlClient:
     def remove_fault(self, rule_id: int) -> None:
         self._call("DELETE", f"/_mock/faults/{rule_id}")
 
-    def stats(self) -> dict:
+    def stats(self) -> JSON:
         return self._call("GET", "/_mock/stats")
 
-    def devices(self) -> dict:
-        return self._call("GET", "/_mock/devices")["devices"]
+    def devices(self) -> JSON:
+        devices: JSON = self._call("GET", "/_mock/devices")["devices"]
+        return devices
 
-    def wipe(self, user: str, device_id: str, account_only: bool = False) -> dict:
+    def wipe(self, user: str, device_id: str, account_only: bool = False) -> JSON:
         return self._call(
             "POST",
             "/_mock/wipe",
