@@ -300,5 +300,5 @@ def _cert(dns=(), ips=(), cn=None, san=True) -> CertInfo:
         (_cert(["other.test"], cn="mail.example.test"), "mail.example.test", False),
     ],
 )
-def test_name_in_cert(cert: CertInfo, used: str, ok: bool) -> None:
+def test_a_name_matches_a_certificate_as_rfc_6125_says(cert: CertInfo, used: str, ok: bool) -> None:
     assert name_in_cert(cert, used) is ok

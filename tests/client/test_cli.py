@@ -29,7 +29,7 @@ def run(runner, *args, env=None):
     return runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
 
-def test_options_json(runner):
+def test_options_json_lists_versions_commands_and_the_chosen_version(runner):
     server = FakeServer(versions=("2.5", "12.0", "12.1", "14.0"))
     with serve(server) as url:
         r = run(runner, "options", url, "--json", "--profile", "iphone")
