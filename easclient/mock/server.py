@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from easclient.tls import httpx_verify
+from easclient.url import parse_server_url
 
 from .app import build_app
 from .config import MockConfig, MockConfigError, User
@@ -147,7 +148,7 @@ class MockServer:
             return
         self._sock = self._bind()
         if self.config.tls:
-            host = self.url.split("://")[1].rsplit(":", 1)[0].strip("[]")
+            host = parse_server_url(self.url).host
             names = list(self.config.tls_names) or [host, "localhost"]
             self.tls = make_tls_files(names, self.config.tls_dir)
         self.state.url = self.url

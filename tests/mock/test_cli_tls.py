@@ -14,6 +14,7 @@ import pytest
 from easclient.mock import MockConfig, MockServer, spawn
 from easclient.mock.config import MockConfigError, generate_users, parse_users
 from easclient.tls import client_context
+from easclient.url import parse_server_url
 
 from .helpers import PATH, RawDevice
 
@@ -90,11 +91,12 @@ def test_tls_names_reproduce_a_name_mismatch(tmp_path):
         )
         # The certificate does name the other host: a client told to expect it accepts it.
         ctx = client_context(server.ca_file)
-        host, port = server.url.split("//")[1].split(":")
+        where = parse_server_url(server.url)
+        host, port = where.host, where.effective_port
         import socket
 
         with (
-            socket.create_connection((host, int(port)), timeout=5) as raw,
+            socket.create_connection((host, port), timeout=5) as raw,
             ctx.wrap_socket(raw, server_hostname="mail.example.com") as tls,
         ):
             assert tls.getpeercert()["subjectAltName"] == (("DNS", "mail.example.com"),)
