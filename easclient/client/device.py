@@ -16,8 +16,7 @@ the end → Ping. Around every request, the wire behaviour of MS-ASHTTP and MS-A
   then carry on. Ping 5: adopt the server's heartbeat. Ping 6: trim the folder list to
   ``MaxFolders``.
 
-State lives in a :class:`~easclient.client.StateStore` (:class:`DeviceState` on disk, or
-:class:`MemoryState`); a Sync response is applied in one transaction after it was
+State lives in :class:`DeviceState`; a Sync response is applied in one transaction after it was
 read completely, so a run killed anywhere resends the last request with the same SyncKey.
 """
 
