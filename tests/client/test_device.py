@@ -9,6 +9,7 @@ import pytest
 from easclient.client.capture import CaptureWriter, basic_credential
 from easclient.client.device import (
     DeviceError,
+    EasClient,
     RedirectLoop,
     RemoteWipeAcknowledged,
 )
@@ -42,7 +43,7 @@ class Sleeps(list):
 
 @pytest.fixture
 def make(eas_client):
-    def _make(server, *, profile="android", transport=None, capture=None, **kw):
+    def _make(server, *, profile="android", transport=None, capture=None, **kw) -> EasClient:
         kw.setdefault("sleep", Sleeps())
         return eas_client(
             BASE,
