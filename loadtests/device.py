@@ -1,5 +1,6 @@
 """The simulated device: a locust ``User`` driving the project's client (``EasClient``) over a
-:class:`~loadtests.transport.GeventTransport`, and the per-process fleet context it shares.
+:class:`~loadtests.transport.GeventTransport`, metered (:mod:`loadtests.metering`), in the fleet
+of its process (:mod:`loadtests.fleet`).
 
 Life of a device: OPTIONS, Provision, FolderSync, Sync of every mail folder (the initial sync),
 then one Ping round per locust task — Ping, Sync the folders it reports, let the heartbeat
@@ -9,13 +10,9 @@ this module adds what a fleet needs: request events, outcome counts, push timing
 
 from __future__ import annotations
 
-import itertools
 import os
-import random
-import ssl
 import time
-import uuid
-from typing import TYPE_CHECKING
+from typing import Any
 
 import gevent
 from locust import User, constant, task
@@ -24,208 +21,22 @@ from locust.exception import StopUser
 from easclient.client import (
     BasicAuth,
     EasClient,
+    MemoryState,
     NetworkError,
     PingOutcome,
     get_profile,
 )
 from easclient.client.heartbeat import NETWORK_FAILURE
-from easclient.client.state import Folder, StateError, StoredItem
+from easclient.client.state import Folder, StateError
 from easclient.errors import EasError
-from easclient.load.fleet import Account, FleetError, pick_profile, read_accounts
-from easclient.load.memstate import MemoryState
-from easclient.load.scenario import Scenario, load_scenario, scaled_seconds, scaled_strategy
-from easclient.load.stats import LoadStats
+from easclient.load.fleet import pick_profile
+from easclient.load.scenario import scaled_strategy
 from easclient.mock.mailbox import INBOX_ID
-from easclient.protocol import EasHTTPError, EasRequest, EasResponse, Throttled, parse_retry_after
+from easclient.protocol import EasHTTPError, Throttled
 
-from .transport import GeventTransport, shared_ssl_context
-
-if TYPE_CHECKING:
-    from .sender import SendMailSender
-
-PUSH_PREFIX = "eas-push "
-
-
-class HTTPStatusFailure(Exception):
-    """An HTTP error answer, as locust's failure tables show it (one row per status)."""
-
-
-class Fleet:
-    """What every device of one load process shares (built once from the parsed options)."""
-
-    def __init__(self, environment) -> None:
-        opts = environment.parsed_options
-        self.environment = environment
-        self.scenario: Scenario = load_scenario(opts.eas_scenario)
-        self.scale: float = opts.eas_heartbeat_scale or 1.0
-        self.stats = LoadStats()
-        self.accounts: list[Account] = read_accounts(opts.eas_users_csv)
-        self.ssl_context = shared_ssl_context(opts.eas_ca_file, opts.eas_insecure)
-        self.connect_address = _hostport(opts.eas_connect) if opts.eas_connect else None
-        self.tcp_keepalive: int | None = opts.eas_tcp_keepalive
-        self.delivery_rate = (
-            opts.eas_delivery_rate
-            if opts.eas_delivery_rate is not None
-            else self.scenario.deliveries_per_device_per_minute
-        )
-        self.workers = max(1, opts.eas_workers or 1)
-        self.source_addresses = [a.strip() for a in opts.eas_source_addresses.split(",") if a]
-        self.resume = bool(opts.eas_resume)
-        self.mode = opts.eas_mode
-        self.ping_margin = scaled_seconds(self.scenario.ping_margin, self.scale)
-        self.control = None
-        if opts.eas_control_url and opts.eas_control_token:
-            from easclient.mock import ControlClient
-
-            verify: ssl.SSLContext | bool = True
-            if opts.eas_insecure:
-                verify = False
-            elif opts.eas_ca_file:
-                verify = self.ssl_context
-            self.control = ControlClient(
-                opts.eas_control_url, opts.eas_control_token, verify=verify
-            )
-        self.push_via = opts.eas_push_via
-        if self.push_via == "auto":
-            self.push_via = "control" if self.control is not None else "sendmail"
-        if self.push_via == "control" and self.control is None:
-            raise FleetError("--eas-push-via control needs --eas-control-url and the token")
-        self.sender = None
-        if self.push_via == "sendmail" and self.delivery_rate > 0:
-            from .sender import SendMailSender
-
-            host = environment.host or opts.host or ""
-            self.sender = SendMailSender(self, host, self.accounts[0], opts.eas_mail_domain)
-        self.counter = itertools.count()
-        self.pending: dict[str, float] = {}
-        self.parked: dict[int, EasDevice] = {}
-        self.rng = random.Random()
-        self._deliverer = None
-
-    def next_index(self) -> int:
-        worker = max(0, getattr(self.environment.runner, "worker_index", 0) or 0)
-        return worker + next(self.counter) * self.workers
-
-    # -- push: deliveries (the mock's control API or SendMail), timed to the Sync bringing them --
-    def start_deliveries(self) -> None:
-        can = self.control is not None or self.sender is not None
-        if self._deliverer is None and can and self.delivery_rate > 0:
-            self._deliverer = gevent.spawn(self._deliver_loop)
-
-    def _deliver_loop(self) -> None:
-        while True:
-            rate = self.delivery_rate / 60.0 * max(1, len(self.parked))
-            gevent.sleep(self.rng.expovariate(rate))
-            if not self.parked:
-                continue
-            device = self.rng.choice(list(self.parked.values()))
-            token = uuid.uuid4().hex[:16]
-            self.pending[token] = time.time()
-            try:
-                if self.push_via == "control":
-                    assert self.control is not None  # __init__ refuses "control" without one
-                    self.control.deliver(device.account.user, 1, subject=PUSH_PREFIX + token)
-                else:
-                    assert self.sender is not None  # made for "sendmail" with deliveries
-                    self.sender.send(device.account.user, PUSH_PREFIX + token)
-                self.stats.deliveries += 1
-            except Exception:  # a failed delivery is counted, the run goes on
-                self.pending.pop(token, None)
-                self.stats.deliveries_failed += 1
-
-    def item_added(self, collection: str, item: StoredItem) -> None:
-        subject = item.subject or ""
-        if subject.startswith(PUSH_PREFIX):
-            sent = self.pending.pop(subject[len(PUSH_PREFIX) :], None)
-            if sent is not None:
-                self.stats.push((time.time() - sent) * 1000.0)
-
-
-def _hostport(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
-    return host.strip("[]"), int(port)
-
-
-def fleet_of(environment) -> Fleet:
-    fleet = getattr(environment, "eas_fleet", None)
-    if fleet is None:
-        fleet = Fleet(environment)
-        environment.eas_fleet = fleet
-    return fleet
-
-
-class MeteredTransport:
-    """Fires locust's ``request`` event for every EAS exchange and watches Retry-After.
-
-    Ping is fired without a response time (``None``): how long a Ping was held is no response
-    time, so it counts as a request but stays out of the percentiles; its outcome is counted
-    separately.
-    """
-
-    __slots__ = ("_device", "_inner", "_throttled_at")
-
-    def __init__(self, inner: GeventTransport, device: EasDevice | SendMailSender) -> None:
-        self._inner = inner
-        self._device = device
-        self._throttled_at: tuple[float, float] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return self._inner.base_url
-
-    @base_url.setter
-    def base_url(self, value: str) -> None:
-        self._inner.base_url = value
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
-        device = self._device
-        fire = device.environment.events.request.fire
-        query = request.query
-        cmd = str(query.cmd) if request.method == "POST" and query is not None else request.method
-        now = time.time()
-        if self._throttled_at is not None:
-            retry_after, at = self._throttled_at
-            device.fleet.stats.throttled(retry_after, now - at, now)
-            self._throttled_at = None
-        started = time.perf_counter()
-        try:
-            response = self._inner.send(request, read_timeout=read_timeout)
-        except NetworkError as exc:
-            elapsed = (time.perf_counter() - started) * 1000.0
-            fire(
-                request_type="EAS",
-                name=cmd,
-                response_time=None if cmd == "Ping" else elapsed,
-                response_length=0,
-                exception=exc if cmd != "Ping" else _PingLost(exc.outcome.value),
-                context={},
-            )
-            raise
-        elapsed = (time.perf_counter() - started) * 1000.0
-        exception = None
-        if response.status_code >= 300:
-            exception = HTTPStatusFailure(f"HTTP {response.status_code}")
-            if response.status_code == 503:
-                seconds, _date = parse_retry_after(response.headers.get("Retry-After"))
-                if seconds is not None:
-                    self._throttled_at = (seconds, time.time())
-        fire(
-            request_type="EAS",
-            name=cmd,
-            response_time=None if cmd == "Ping" else elapsed,
-            response_length=len(response.body),
-            exception=exception,
-            context={},
-        )
-        return response
-
-
-class _PingLost(Exception):
-    """A Ping that lost its connection (the outcome is the message)."""
-
+from .fleet import fleet_of
+from .metering import MeteredTransport
+from .transport import GeventTransport
 
 #: A resumed device speaks this version without asking OPTIONS again.
 RESUME_VERSION = "14.1"
@@ -245,7 +56,7 @@ class EasDevice(User):
 
     wait_time = constant(0)
 
-    def __init__(self, environment) -> None:
+    def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         fleet = self.fleet = fleet_of(environment)
         self.index = fleet.next_index()
@@ -273,11 +84,11 @@ class EasDevice(User):
         if fleet.resume:
             _seed_resumed(state)
         self.client = EasClient(
-            MeteredTransport(inner, self),
+            MeteredTransport(inner, environment, fleet.stats),
             user=self.account.user,
             profile=profile,
             device_id=self.device_id,
-            state=state,  # type: ignore[arg-type]  # MemoryState: DeviceState's calls, in memory
+            state=state,
             version=RESUME_VERSION if fleet.resume else None,
             heartbeat=scaled_strategy(profile.heartbeat, fleet.scale),
             ping_margin=fleet.ping_margin,
@@ -332,8 +143,8 @@ class EasDevice(User):
         except EasHTTPError as exc:
             self._fail(f"HTTP {exc.status_code}")
         except StateError as exc:
-            # (MemoryState answers DeviceState's calls, in memory: easclient/load/memstate.py)
-            self.client.state = MemoryState(on_add=self.fleet.item_added)  # type: ignore[assignment]
+            # (MemoryState: the StateStore in memory, easclient/client/memstate.py)
+            self.client.state = MemoryState(on_add=self.fleet.item_added)
             self.ready = False
             self._fail(f"state: {type(exc).__name__}")
         except EasError as exc:  # DeviceError (SyncFailed, ProvisionFailed, …), ProtocolError

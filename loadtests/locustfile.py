@@ -23,7 +23,8 @@ from locust.runners import MasterRunner, WorkerRunner
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from easclient.load.stats import Aggregate
-from loadtests.device import EasDevice, fleet_of
+from loadtests.device import EasDevice
+from loadtests.fleet import fleet_of
 
 __all__ = ["EasDevice"]
 

@@ -8,14 +8,18 @@ import os
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
 
-from easclient.client import BasicAuth, EasClient, get_profile
+from easclient.client import BasicAuth, EasClient, MemoryState, get_profile
 from easclient.errors import EasError
 from easclient.load.fleet import Account, FleetError
-from easclient.load.memstate import MemoryState
 from easclient.protocol.sendmail import SendMailRequest, SendMailResponse
 
+from .metering import MeteredTransport
 from .transport import GeventTransport
+
+if TYPE_CHECKING:
+    from .fleet import Fleet
 
 
 class SendMailFailed(EasError):
@@ -25,9 +29,7 @@ class SendMailFailed(EasError):
 class SendMailSender:
     """One extra device per load process that only sends mail."""
 
-    def __init__(self, fleet, host: str, account: Account, mail_domain: str) -> None:
-        from .device import MeteredTransport  # the request events name it SendMail
-
+    def __init__(self, fleet: Fleet, host: str, account: Account, mail_domain: str) -> None:
         self.fleet = fleet
         self.environment = fleet.environment
         self.account = account
@@ -40,11 +42,11 @@ class SendMailSender:
         )
         profile = get_profile("android")
         self.client = EasClient(
-            MeteredTransport(inner, self),
+            MeteredTransport(inner, fleet.environment, fleet.stats),  # events named SendMail
             user=account.user,
             profile=profile,
             device_id=profile.device_id(f"eas-load-sender:{os.getpid()}"),
-            state=MemoryState(),  # type: ignore[arg-type]  # DeviceState's calls, in memory
+            state=MemoryState(),
         )
         self.address(account.user)  # fail early when no address can be made
 

@@ -29,6 +29,8 @@ from easclient.client.transport import keepalive_socket_options
 from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
+from easclient.tls import client_context
+from easclient.url import parse_server_url
 
 _RECV = 16384
 
@@ -46,6 +48,7 @@ class GeventTransport:
         "connect_timeout",
         "on_connect",
         "read_timeout",
+        "retry_log",
         "server_hostname",
         "socket_options",
         "source_address",
@@ -76,6 +79,7 @@ class GeventTransport:
         self.read_timeout = read_timeout
         self.socket_options = keepalive_socket_options(tcp_keepalive) if tcp_keepalive else None
         self.on_connect = on_connect
+        self.retry_log: list[str] = []  # never resends: a failure is the device's to see
         self._sock = None
         self._used = False
         self._host_header = ""
@@ -83,19 +87,12 @@ class GeventTransport:
 
     # -- connection -------------------------------------------------------------------------
     def _target(self) -> tuple[str, int, bool]:
-        scheme, _, rest = self.base_url.partition("://")
-        hostport = rest.split("/", 1)[0]
-        if hostport.startswith("["):
-            host, _, port = hostport[1:].partition("]")
-            port = port.lstrip(":")
-        else:
-            host, _, port = hostport.partition(":")
-        tls = scheme == "https"
-        self._host_header = hostport
-        self.server_hostname = host
-        return host, int(port) if port else (443 if tls else 80), tls
+        server = parse_server_url(self.base_url)  # base_url changes on a 451 redirect
+        self._host_header = server.netloc
+        self.server_hostname = server.host
+        return server.host, server.effective_port, server.tls
 
-    def _connect(self):
+    def _connect(self) -> gsocket.socket:
         host, port, tls = self._target()
         address = self.connect_address or (host, port)
         family = gsocket.AF_INET6 if ":" in address[0] else gsocket.AF_INET
@@ -122,7 +119,7 @@ class GeventTransport:
             self.on_connect(reconnect)
         return sock
 
-    def _alive(self, sock) -> bool:
+    def _alive(self, sock: gsocket.socket) -> bool:
         """An idle keep-alive socket must not be readable; readable means FIN, RST or junk."""
         try:
             if sock.fileno() < 0:
@@ -203,8 +200,4 @@ def _classify(exc: BaseException, phase: str) -> PingOutcome:
 
 def shared_ssl_context(ca_file: str | None = None, insecure: bool = False) -> ssl.SSLContext:
     """One client context for every device in the process (verification on unless insecure)."""
-    ctx = ssl.create_default_context(cafile=ca_file)
-    if insecure:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+    return client_context(ca_file, verify=not insecure)

@@ -23,9 +23,7 @@ import httpx
 from easclient.client import (
     BasicAuth,
     CaptureWriter,
-    DeviceState,
     EasClient,
-    HttpxTransport,
     basic_credential,
     get_profile,
 )
@@ -69,21 +67,19 @@ def record_session(
     with contextlib.ExitStack() as stack:
         folder = state_dir or stack.enter_context(tempfile.TemporaryDirectory())
         writer = stack.enter_context(CaptureWriter(path, secrets=secrets, device=device))
-        transport = stack.enter_context(
-            HttpxTransport(
-                url, auth=BasicAuth(user, password), capture=writer, transport=http_transport
+        client = stack.enter_context(
+            EasClient.connect(
+                url,
+                auth=BasicAuth(user, password),
+                profile=p,
+                state=Path(folder) / f"{profile}.sqlite3",
+                device_id=device_id,
+                capture=writer,
+                http_transport=http_transport,
+                heartbeat=FixedHeartbeat(heartbeat),
+                ping_margin=5,
+                sleep=lambda s: None,
             )
-        )
-        state = stack.enter_context(DeviceState(Path(folder) / f"{profile}.sqlite3"))
-        client = EasClient(
-            transport,
-            user=user,
-            profile=p,
-            device_id=device_id,
-            state=state,
-            heartbeat=FixedHeartbeat(heartbeat),
-            ping_margin=5,
-            sleep=lambda s: None,
         )
         client.sync_all_mail()
         client.ping(heartbeat)

@@ -7,30 +7,19 @@ so repeated checks do not leave a trail of device partnerships on the server.
 
 from __future__ import annotations
 
-import ssl
-
 import httpx
 
-from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.client import BasicAuth, EasClient, get_profile
+from easclient.tls import httpx_verify
 
 from .context import CheckOptions
 from .pinning import check_transport
-from .target import CheckError, Target
-
-
-def _verify(options: CheckOptions) -> ssl.SSLContext | bool:
-    if options.insecure:
-        return False
-    if options.ca_file:
-        try:
-            return ssl.create_default_context(cafile=options.ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise CheckError(f"cannot load --ca-file {options.ca_file!r}: {exc}") from None
-    return True
+from .target import Target
 
 
 class CheckDevice:
-    """One client (transport + state + EasClient). Close it when done.
+    """One client (through :meth:`EasClient.connect`, in-memory SQLite state). Close it when
+    done.
 
     SQLite state belongs to the thread that made it: build and use a device in one thread.
     """
@@ -45,32 +34,29 @@ class CheckDevice:
     ) -> None:
         self.profile = get_profile(options.profile)
         pins = {target.host: target.pinned} if target.pinned else {}
-        verify = _verify(options)
-        auth = BasicAuth(options.user, options.password or "") if options.user else None
-        transport: httpx.BaseTransport = check_transport(verify, pins)
-        self.transport = HttpxTransport(
+        transport: httpx.BaseTransport = check_transport(
+            httpx_verify(options.ca_file, verify=not options.insecure), pins
+        )
+        who = f"{options.user or 'anonymous'}@{target.host}"
+        self.client = EasClient.connect(
             # The URL's endpoint path, when it names one, is where the client sends requests.
             target.base_url + (target.path or ""),
-            auth=auth,
-            verify=verify is not False,
-            ca_file=None if options.insecure else options.ca_file,
-            connect_timeout=options.connect_timeout,
-            read_timeout=options.request_timeout,
-            transport=transport,
-        )
-        self.state = DeviceState(":memory:")
-        who = f"{options.user or 'anonymous'}@{target.host}"
-        self.client = EasClient(
-            self.transport,
+            auth=BasicAuth(options.user, options.password or "") if options.user else None,
             user=options.user or "",
             profile=self.profile,
+            state=":memory:",
+            ca_file=None if options.insecure else options.ca_file,
+            verify=not options.insecure,
             device_id=self.profile.device_id(f"{seed}:{who}"),
-            state=self.state,
-            version=version,
+            protocol=version,
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.request_timeout,
+            http_transport=transport,
             ping_margin=options.ping_margin,
             max_windows=options.sync_windows,
         )
+        self.transport = self.client.transport
+        self.state = self.client.state
 
     def close(self) -> None:
-        self.transport.close()
-        self.state.close()
+        self.client.close()

@@ -13,8 +13,10 @@ from easclient.client import DeviceError, NetworkError, PingOutcome, SyncFailed
 from easclient.client.device import PingReport
 from easclient.errors import EasError
 from easclient.protocol import (
+    ACTIVESYNC_PATH,
     AuthenticationFailed,
     EasHTTPError,
+    FolderType,
     Forbidden,
     NotFound,
     OptionsBlocked,
@@ -24,11 +26,9 @@ from easclient.protocol import (
 from .context import CheckContext
 from .device import CheckDevice
 from .report import Result, Step
-from .target import EAS_PATH
 
 #: The version a device falls back to when OPTIONS gives no answer (what most clients try).
 FALLBACK_VERSION = "14.1"
-INBOX = 2  # FolderType: Default Inbox (MS-ASCMD 2.2.3.186.3)
 
 NO_USER = "no --user: the EAS steps need an account"
 _PROXY_CODES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
@@ -231,11 +231,11 @@ def options_step(ctx: CheckContext) -> Step:
                 name,
                 title,
                 Result.WARN,
-                f"{seen} at {ctx.target.path}; but the standard path {EAS_PATH} {other}",
+                f"{seen} at {ctx.target.path}; but the standard path {ACTIVESYNC_PATH} {other}",
                 why="Devices cannot be given a path: they always request "
-                f"{EAS_PATH} on the host, so they fail where this check passed.",
-                fix=f"Publish {EAS_PATH} on the host, mapped to {ctx.target.path} (for SOGo, "
-                "the web server's alias or rewrite rule for it).",
+                f"{ACTIVESYNC_PATH} on the host, so they fail where this check passed.",
+                fix=f"Publish {ACTIVESYNC_PATH} on the host, mapped to {ctx.target.path} "
+                "(for SOGo, the web server's alias or rewrite rule for it).",
                 data=data,
             )
         seen += f" (at {ctx.target.path}; the standard path answers as well)"
@@ -323,7 +323,7 @@ def foldersync_step(ctx: CheckContext) -> Step:
         ctx.facts["eas_blocked"] = "FolderSync failed"
         return _http_failure(name, title, exc, "FolderSync")
     folders = device.state.folders()
-    inbox = next((f for f in folders if f.type == INBOX), None)
+    inbox = next((f for f in folders if f.type == FolderType.Inbox), None)
     data = {"folders": len(folders), "inbox": inbox.server_id if inbox else None}
     if inbox is None:
         ctx.facts["eas_blocked"] = "no Inbox"

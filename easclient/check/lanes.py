@@ -21,13 +21,12 @@ from typing import Any
 
 from easclient.client import PingOutcome
 from easclient.errors import EasError
+from easclient.protocol import FolderType
 
 from .context import CheckOptions
 from .device import CheckDevice
 from .probe import ProbeSample
 from .target import CheckError, Target
-
-INBOX = 2
 
 
 class _Worker:
@@ -80,7 +79,7 @@ class ProbeLanes:
         )
         self._devices[lane] = device
         device.client.folder_sync()  # provisions first when the server asks (449 / 142-144)
-        inbox = next((f for f in device.state.folders() if f.type == INBOX), None)
+        inbox = next((f for f in device.state.folders() if f.type == FolderType.Inbox), None)
         if inbox is None:
             raise CheckError(f"probe lane {lane}: the folder hierarchy has no Inbox")
         self._inbox[lane] = inbox.server_id

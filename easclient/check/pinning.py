@@ -16,6 +16,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from easclient.tls import client_context
+
 from .target import CheckError
 
 _NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
@@ -65,10 +67,7 @@ def check_transport(
     if isinstance(verify, ssl.SSLContext):
         ssl_context = verify
     else:
-        ssl_context = ssl.create_default_context()
-        if verify is False:
-            ssl_context.check_hostname = False
-            ssl_context.verify_mode = ssl.CERT_NONE
+        ssl_context = client_context(verify=verify is not False)
     transport._pool = httpcore.ConnectionPool(
         ssl_context=ssl_context,
         max_connections=10,

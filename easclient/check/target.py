@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from easclient.errors import EasError
-
-#: The path MS-ASHTTP 2.2.1.1.1 puts every command under.
-EAS_PATH = "/Microsoft-Server-ActiveSync"
+from easclient.url import resolve_target
 
 
 class CheckError(EasError):
@@ -54,43 +51,27 @@ def _as_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
 
 
 def parse_target(url: str, resolve: list[str] | None = None) -> Target:
-    """Split ``url`` and apply ``--resolve`` entries (``HOST:ADDR`` or curl's ``HOST:PORT:ADDR``).
+    """Split ``url`` (through :func:`easclient.url.resolve_target`) and apply ``--resolve``
+    entries (``HOST:ADDR`` or curl's ``HOST:PORT:ADDR``).
 
     A bare host (``mail.example.com``) means ``https://mail.example.com``; the EAS path is
     implied, as devices imply it.
     """
-    if "://" not in url:
-        url = "https://" + url
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
-        raise CheckError(f"not a URL: {url!r} ({exc})") from None
-    if parts.query or parts.fragment:
-        raise CheckError(f"the server URL must not carry a query or fragment, got {url!r}")
-    if parts.scheme not in ("http", "https"):
-        raise CheckError(f"URL must be http:// or https://, not {url!r}")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise CheckError(f"bad port in URL {url!r}: {exc}") from None
-    host = parts.hostname
-    if not host:
-        raise CheckError(f"URL has no host: {url!r}")
-    port = port or (443 if parts.scheme == "https" else 80)
+    server = resolve_target(url)
+    host, port = server.host, server.effective_port
     pinned = None
     for entry in resolve or []:
         name, addr = _parse_resolve(entry, port)
         if name.lower() != host.lower():
             raise CheckError(f"--resolve {entry!r} names {name!r}, but the URL's host is {host!r}")
         pinned = addr
-    path = parts.path.rstrip("/")
     return Target(
-        url=url,
-        scheme=parts.scheme,
+        url=url if "://" in url else "https://" + url,
+        scheme=server.scheme,
         host=host,
         port=port,
         pinned=pinned,
-        path=path if path and path != EAS_PATH else None,
+        path=server.endpoint_path,
     )
 
 

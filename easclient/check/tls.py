@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from easclient.errors import EasError
+from easclient.tls import client_context
+
 from .context import CheckContext
 from .report import Result, Step
 
@@ -133,7 +136,7 @@ class TlsFacts:
     data: dict[str, object] = field(default_factory=dict)
 
 
-class TlsHandshakeError(Exception):
+class TlsHandshakeError(EasError):
     """The TLS handshake itself failed; the message is for people."""
 
 
@@ -200,7 +203,7 @@ def inspect_tls(
             f"the connection broke during the TLS handshake: {exc.strerror or exc}"
         ) from None
     facts = TlsFacts(version=version, cipher=cipher, chain=chain, seconds=seconds)
-    verify = ssl.create_default_context(cafile=ca_file)
+    verify = client_context(ca_file)
     verify.check_hostname = False  # names are judged separately, in plain words
     facts.trust_store = f"the CA file {ca_file}" if ca_file else "the system trust store"
     try:

@@ -1,17 +1,29 @@
-"""`eas`: thin commands over the library. Each command group lives in its own module here and
-registers itself through ``register(app)``; this module only wires them and turns our errors into
-one clear line and a non-zero exit."""
+"""`eas`: thin commands over the library. The commands live at module level in the modules here,
+each on the typer app of its group (:mod:`easclient.cli.groups`: device, diagnose, load,
+reproduce, tools); this module joins the groups and turns our errors into one clear line and a
+non-zero exit."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+
+
+class _Listed(TyperGroup):
+    """The root group, listing its commands in :data:`HELP_ORDER` (the groups interleave)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(HELP_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
 
 app = typer.Typer(
+    cls=_Listed,
     name="eas",
     help="Exchange ActiveSync test client, mock server, NAT simulator and load generator.",
     no_args_is_help=True,
@@ -44,26 +56,37 @@ def _root(
     # A callback keeps typer in command-group mode even while only one command is registered.
 
 
-# Modules of easclient.cli that define `register(app)`.
-_COMMAND_MODULES: list[str] = [
+#: The order `eas --help` lists the commands in (the groups interleave in it).
+HELP_ORDER: tuple[str, ...] = (
     "nat",
-    "wbxml",
-    "mock",
-    "client",
+    "mock-server",
+    "options",
+    "sync",
+    "ping",
     "check",
     "discover",
-    "probe",
+    "heartbeat-probe",
     "matrix",
-    "query",
-    "capture",
     "replay",
     "load",
-]
+    "wbxml",
+    "query",
+    "capture",
+)
+
+_loaded = False
 
 
 def _load() -> None:
-    for name in _COMMAND_MODULES:
-        importlib.import_module(f"{__name__}.{name}").register(app)
+    """Join the command groups (:mod:`easclient.cli.groups`) into ``app``, once."""
+    global _loaded
+    if _loaded:
+        return
+    from .groups import GROUPS, group
+
+    for name in GROUPS:
+        app.add_typer(group(name))
+    _loaded = True
 
 
 # click's UsageError and ClickException, which the option parser raises: typer re-exports

@@ -15,26 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from easclient.client import (
     BasicAuth,
     BearerAuth,
-    CaptureWriter,
     DeviceState,
     EasClient,
-    HttpxTransport,
-    basic_credential,
     default_state_path,
     get_profile,
     make_strategy,
 )
+from easclient.client.connect import default_device_id
 from easclient.client.discover import RediscoveringTransport, is_email
-from easclient.client.transport import Transport
 from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS
 from easclient.protocol.autodiscover import domain_of
+from easclient.url import resolve_target
 
 
 class CliError(EasError):
@@ -134,30 +131,6 @@ class Connection:
     connect_to: list[str] | None = None
 
 
-def server_base(url: str) -> tuple[str, str]:
-    """(scheme://host[:port][/path], host) from what the user typed; a bare host means https.
-
-    A path names the ActiveSync endpoint when it is not the standard one (SOGo:
-    /SOGo/Microsoft-Server-ActiveSync); with none, the client uses the standard path."""
-    if "://" not in url:
-        url = "https://" + url
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise CliError(f"not a URL: {url!r} ({exc})") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise CliError(f"the server URL must be http(s)://host[:port][/path], got {url!r}")
-    if parsed.query or parsed.fragment or "?" in url or "#" in url:
-        raise CliError(f"the server URL must not carry a query or fragment, got {url!r}")
-    if parsed.port is not None and not 1 <= parsed.port <= 65535:
-        # httpx accepts any number here; the socket layer would then try another port.
-        raise CliError(f"port out of range in {url!r}")
-    port = f":{parsed.port}" if parsed.port else ""
-    host = parsed.host if ":" not in parsed.host else f"[{parsed.host}]"
-    path = parsed.path.rstrip("/")
-    return f"{parsed.scheme}://{host}{port}{path}", parsed.host
-
-
 def read_password(user: str, password_env: str | None) -> str:
     """--password-env VAR, else EAS_PASSWORD, else a prompt on a terminal."""
     if password_env:
@@ -185,34 +158,28 @@ def _log(verbose: bool):
 
 @contextmanager
 def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> Iterator[EasClient]:
-    """A ready :class:`EasClient` for ``conn``, and everything closed afterwards.
+    """A ready :class:`EasClient` for ``conn`` (through :meth:`EasClient.connect`), and
+    everything closed afterwards.
 
     An e-mail address for ``conn.url`` is found by Autodiscover (the URL cached in the state,
     and found again when it stops working)."""
     email = conn.url.strip() if is_email(conn.url) else None
-    if email is not None:
-        base, host = "", domain_of(email)
-    else:
-        base, host = server_base(conn.url)
+    host = domain_of(email) if email is not None else resolve_target(conn.url).host
     profile = get_profile(conn.profile)
     if conn.protocol is not None and conn.protocol not in ALL_VERSIONS:
         raise CliError(f"--protocol {conn.protocol!r}: choose one of {', '.join(ALL_VERSIONS)}")
-    secrets: list[str | None] = []
     auth: BasicAuth | BearerAuth | None = None
     if conn.token_env:
         token = os.environ.get(conn.token_env)
         if not token:
             raise CliError(f"--token-env {conn.token_env}: that variable is not set or empty")
         auth = BearerAuth(token)
-        secrets.append(token)
     elif conn.user and conn.need_credentials:
-        password = read_password(conn.user, conn.password_env)
-        auth = BasicAuth(conn.user, password)
-        secrets += [password, basic_credential(conn.user, password)]
+        auth = BasicAuth(conn.user, read_password(conn.user, conn.password_env))
     elif conn.need_credentials:
         raise CliError("--user is required")
     user = conn.user or "anonymous"
-    device_id = conn.device_id or profile.device_id(f"{user}@{host}")
+    device_id = conn.device_id or default_device_id(profile, user, host)
     if conn.insecure:
         typer.echo(
             "eas: WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can "
@@ -222,49 +189,31 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     if conn.ca_file is not None and not conn.ca_file.is_file():
         raise CliError(f"--ca-file {conn.ca_file}: no such file")
     with ExitStack() as stack:
-        capture = None
-        if conn.capture is not None:
-            capture = stack.enter_context(
-                CaptureWriter(
-                    conn.capture,
-                    secrets=secrets,
-                    device={
-                        "user": user,
-                        "device_id": device_id,
-                        "device_type": profile.device_type,
-                        "user_agent": profile.user_agent,
-                        "profile": profile.name,
-                    },
-                )
-            )
         state_path = conn.state or default_state_path(user, host, device_id)
         state = stack.enter_context(DeviceState(state_path))
-        rediscover = None
+        url, rediscover = conn.url, None
         if email is not None:
             from easclient.cli.discover import email_target
 
-            base, rediscover = email_target(email, conn, auth, state, _log(conn.verbose))
-        transport: Transport = stack.enter_context(
-            HttpxTransport(
-                base,
+            url, rediscover = email_target(email, conn, auth, state, _log(conn.verbose))
+        client = stack.enter_context(
+            EasClient.connect(
+                url,
                 auth=auth,
+                user=user,
+                profile=profile,
+                state=state,
+                ca_file=conn.ca_file,
                 verify=not conn.insecure,
-                ca_file=str(conn.ca_file) if conn.ca_file else None,
+                device_id=device_id,
+                protocol=conn.protocol,
+                capture=conn.capture,
                 tcp_keepalive=conn.tcp_keepalive,
-                capture=capture,
+                base64_query=conn.base64_query,
+                heartbeat=make_strategy(profile.heartbeat, heartbeat_initial),
+                log=_log(conn.verbose),
             )
         )
         if rediscover is not None:
-            transport = RediscoveringTransport(transport, rediscover)
-        heartbeat = make_strategy(profile.heartbeat, heartbeat_initial)
-        yield EasClient(
-            transport,
-            user=user,
-            profile=profile,
-            device_id=device_id,
-            state=state,
-            version=conn.protocol,
-            base64_query=conn.base64_query,
-            heartbeat=heartbeat,
-            log=_log(conn.verbose),
-        )
+            client.transport = RediscoveringTransport(client.transport, rediscover)
+        yield client

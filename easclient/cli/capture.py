@@ -15,6 +15,7 @@ from rich.text import Text
 
 from easclient.capture import Body, CaptureError, Exchange, find_leaks, read_capture, summary
 from easclient.cli import fail
+from easclient.cli.groups import reproduce_app
 
 FileArg = Annotated[Path, typer.Argument(help="capture file (JSON lines)")]
 
@@ -72,77 +73,77 @@ def render_exchange(index: int, ex: Exchange, *, bodies: bool = True) -> Panel:
     return Panel(Group(*parts), title=title, title_align="left")
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        name="capture",
-        help="Read capture files (JSON lines written by --capture or the mitmproxy addon).",
-        no_args_is_help=True,
-    )
+capture_group = typer.Typer(
+    name="capture",
+    help="Read capture files (JSON lines written by --capture or the mitmproxy addon).",
+    no_args_is_help=True,
+)
 
-    @group.command("show")
-    def show_command(
-        file: FileArg,
-        command: Annotated[
-            list[str] | None, typer.Option("--command", help="only these commands (repeat)")
-        ] = None,
-        no_bodies: Annotated[bool, typer.Option("--no-bodies", help="leave bodies out")] = False,
-        width: Annotated[
-            int | None, typer.Option("--width", min=40, help="output width (columns)")
-        ] = None,
-    ) -> None:
-        """Print a capture readably: each exchange with its query decoded and bodies as XML."""
-        try:
-            capture = read_capture(file)
-        except CaptureError as exc:
-            raise fail(str(exc)) from None
-        wanted = {c.lower() for c in command or []}
-        held = {ex.command.lower() for ex in capture}
-        if wanted - held:
-            raise fail(
-                f"--command {', '.join(sorted(wanted - held))}: not in the capture, which holds "
-                + ", ".join(sorted({ex.command for ex in capture}))
-            )
-        console = Console(width=width, highlight=False, soft_wrap=False)
-        device = capture.device
-        if device:
-            console.print(
-                "device: " + ", ".join(f"{k}={v}" for k, v in device.items()), markup=False
-            )
-        for index, ex in enumerate(capture, 1):
-            if wanted and ex.command.lower() not in wanted:
-                continue
-            console.print(render_exchange(index, ex, bodies=not no_bodies))
 
-    @group.command("check")
-    def check_command(
-        file: FileArg,
-        secret_env: Annotated[
-            list[str] | None,
-            typer.Option("--secret-env", help="also look for the value of this variable"),
-        ] = None,
-        user: Annotated[
-            str | None, typer.Option("--user", "-u", help="user, to look for Basic credentials too")
-        ] = None,
-    ) -> None:
-        """Check a capture: every line readable, no credential or given secret anywhere.
+@capture_group.command("show")
+def show_command(
+    file: FileArg,
+    command: Annotated[
+        list[str] | None, typer.Option("--command", help="only these commands (repeat)")
+    ] = None,
+    no_bodies: Annotated[bool, typer.Option("--no-bodies", help="leave bodies out")] = False,
+    width: Annotated[
+        int | None, typer.Option("--width", min=40, help="output width (columns)")
+    ] = None,
+) -> None:
+    """Print a capture readably: each exchange with its query decoded and bodies as XML."""
+    try:
+        capture = read_capture(file)
+    except CaptureError as exc:
+        raise fail(str(exc)) from None
+    wanted = {c.lower() for c in command or []}
+    held = {ex.command.lower() for ex in capture}
+    if wanted - held:
+        raise fail(
+            f"--command {', '.join(sorted(wanted - held))}: not in the capture, which holds "
+            + ", ".join(sorted({ex.command for ex in capture}))
+        )
+    console = Console(width=width, highlight=False, soft_wrap=False)
+    device = capture.device
+    if device:
+        console.print("device: " + ", ".join(f"{k}={v}" for k, v in device.items()), markup=False)
+    for index, ex in enumerate(capture, 1):
+        if wanted and ex.command.lower() not in wanted:
+            continue
+        console.print(render_exchange(index, ex, bodies=not no_bodies))
 
-        Credential headers must be redacted, and no given secret (password, token, or its Basic
-        credential) may appear anywhere. Exit 1 on a leak."""
-        try:
-            capture = read_capture(file)
-        except CaptureError as exc:
-            raise fail(str(exc)) from None
-        secrets = []
-        for name in secret_env or []:
-            value = os.environ.get(name)
-            if not value:
-                raise fail(f"--secret-env {name}: that variable is not set")
-            secrets.append(value)
-        leaks = find_leaks(file, secrets, user=user or capture.device.get("user"))
-        for leak in leaks:
-            typer.echo(f"{file}: {leak}")
-        if leaks:
-            raise typer.Exit(1)
-        typer.echo(f"{file}: {len(capture)} exchanges, schema 1, no secrets found")
 
-    app.add_typer(group)
+@capture_group.command("check")
+def check_command(
+    file: FileArg,
+    secret_env: Annotated[
+        list[str] | None,
+        typer.Option("--secret-env", help="also look for the value of this variable"),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="user, to look for Basic credentials too")
+    ] = None,
+) -> None:
+    """Check a capture: every line readable, no credential or given secret anywhere.
+
+    Credential headers must be redacted, and no given secret (password, token, or its Basic
+    credential) may appear anywhere. Exit 1 on a leak."""
+    try:
+        capture = read_capture(file)
+    except CaptureError as exc:
+        raise fail(str(exc)) from None
+    secrets = []
+    for name in secret_env or []:
+        value = os.environ.get(name)
+        if not value:
+            raise fail(f"--secret-env {name}: that variable is not set")
+        secrets.append(value)
+    leaks = find_leaks(file, secrets, user=user or capture.device.get("user"))
+    for leak in leaks:
+        typer.echo(f"{file}: {leak}")
+    if leaks:
+        raise typer.Exit(1)
+    typer.echo(f"{file}: {len(capture)} exchanges, schema 1, no secrets found")
+
+
+reproduce_app.add_typer(capture_group)

@@ -24,6 +24,7 @@ from easclient.check import (
 from easclient.cli import fail
 from easclient.cli._common import CliError, read_password
 from easclient.cli.discover import ConnectToOpt, DnsServerOpt, discovery_options
+from easclient.cli.groups import diagnose_app
 from easclient.client import PROFILES, BasicAuth, get_profile
 from easclient.client.discover import is_email
 from easclient.errors import EasError
@@ -213,5 +214,4 @@ def _discover_for_check(
     return result.url, report
 
 
-def register(app: typer.Typer) -> None:
-    app.command("check", rich_help_panel="Diagnose")(check)
+diagnose_app.command("check", rich_help_panel="Diagnose")(check)

@@ -32,6 +32,7 @@ from easclient.cli._common import (
     VerboseOpt,
     open_client,
 )
+from easclient.cli.groups import device_app
 from easclient.client import EasClient, PingOutcome
 from easclient.errors import EasError
 from easclient.protocol import AuthenticationFailed, PingStatus
@@ -64,236 +65,237 @@ def _check_folders(client: EasClient, wanted: list[str]) -> None:
         raise fail(f"--folder {', '.join(unknown)}: no such folder; mail folders: {mail}")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("options")
-    def options_cmd(
-        url: UrlArg,
-        user: UserOpt = None,
-        password_env: PasswordEnvOpt = None,
-        token_env: TokenEnvOpt = None,
-        profile: ProfileOpt = "iphone",
-        ca_file: CaFileOpt = None,
-        insecure: InsecureOpt = False,
-        as_json: JsonOpt = False,
-        capture: CaptureOpt = None,
-        state: StateOpt = None,
-        verbose: VerboseOpt = False,
-        dns_server: DnsServerOpt = None,
-        connect_to: ConnectToOpt = None,
-    ) -> None:
-        """OPTIONS: the server's protocol versions and commands, and the version we would use."""
-        conn = Connection(
-            url,
-            user,
-            password_env=password_env,
-            token_env=token_env,
-            profile=profile,
-            ca_file=ca_file,
-            insecure=insecure,
-            capture=capture,
-            state=state or Path(":memory:"),  # OPTIONS alone leaves no state file behind
-            verbose=verbose,
-            dns_server=dns_server,
-            connect_to=connect_to,
-            need_credentials=bool(user or token_env),
-        )
-        with _opened(conn) as client:
-            try:
-                result = client.options()
-            except AuthenticationFailed as exc:
-                if user or token_env:
-                    raise
-                raise fail(
-                    f"{exc}: the server wants credentials for OPTIONS too; give --user"
-                ) from None
-            try:
-                chosen: str | None = result.choose_version(client.profile.versions)
-            except EasError:
-                chosen = None
-        if as_json:
-            _emit_json(
-                {
-                    "server": result.server_version,
-                    "versions": list(result.versions),
-                    "commands": list(result.commands),
-                    "chosen_version": chosen,
-                    "profile": client.profile.name,
-                }
-            )
-            return
-        typer.echo(f"MS-Server-ActiveSync: {result.server_version}")
-        typer.echo(f"versions: {', '.join(result.versions)}")
-        typer.echo(f"commands: {', '.join(result.commands)}")
-        typer.echo(f"chosen for {client.profile.name}: {chosen or 'none in common'}")
-
-    @app.command("sync")
-    def sync_cmd(
-        url: UrlArg,
-        user: UserOpt = None,
-        password_env: PasswordEnvOpt = None,
-        token_env: TokenEnvOpt = None,
-        profile: ProfileOpt = "iphone",
-        protocol: ProtocolOpt = None,
-        base64_query: Base64Opt = None,
-        state: StateOpt = None,
-        device_id: DeviceIdOpt = None,
-        ca_file: CaFileOpt = None,
-        insecure: InsecureOpt = False,
-        as_json: JsonOpt = False,
-        capture: CaptureOpt = None,
-        tcp_keepalive: KeepaliveOpt = None,
-        verbose: VerboseOpt = False,
-        dns_server: DnsServerOpt = None,
-        connect_to: ConnectToOpt = None,
-    ) -> None:
-        """Sync the folder hierarchy and every mail folder; print what changed since last run.
-
-        Provisions first when the server asks, and reads every window of each folder."""
-        conn = Connection(
-            url,
-            user,
-            password_env=password_env,
-            token_env=token_env,
-            profile=profile,
-            protocol=protocol,
-            base64_query=base64_query,
-            state=state,
-            device_id=device_id,
-            ca_file=ca_file,
-            insecure=insecure,
-            capture=capture,
-            verbose=verbose,
-            dns_server=dns_server,
-            connect_to=connect_to,
-            tcp_keepalive=tcp_keepalive,
-        )
-        with _opened(conn) as client:
-            report = client.sync_all_mail()
-            version = client.version
-            state_path = str(client.state.path)
-            did = client.device_id
-        folders = {
-            fid: {
-                "name": f.name,
-                "added": f.added,
-                "changed": f.changed,
-                "deleted": f.deleted,
-                "total": f.total,
-                "restarted": f.restarted,
+@device_app.command("options")
+def options_cmd(
+    url: UrlArg,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
+    token_env: TokenEnvOpt = None,
+    profile: ProfileOpt = "iphone",
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    as_json: JsonOpt = False,
+    capture: CaptureOpt = None,
+    state: StateOpt = None,
+    verbose: VerboseOpt = False,
+    dns_server: DnsServerOpt = None,
+    connect_to: ConnectToOpt = None,
+) -> None:
+    """OPTIONS: the server's protocol versions and commands, and the version we would use."""
+    conn = Connection(
+        url,
+        user,
+        password_env=password_env,
+        token_env=token_env,
+        profile=profile,
+        ca_file=ca_file,
+        insecure=insecure,
+        capture=capture,
+        state=state or Path(":memory:"),  # OPTIONS alone leaves no state file behind
+        verbose=verbose,
+        dns_server=dns_server,
+        connect_to=connect_to,
+        need_credentials=bool(user or token_env),
+    )
+    with _opened(conn) as client:
+        try:
+            result = client.options()
+        except AuthenticationFailed as exc:
+            if user or token_env:
+                raise
+            raise fail(
+                f"{exc}: the server wants credentials for OPTIONS too; give --user"
+            ) from None
+        try:
+            chosen: str | None = result.choose_version(client.profile.versions)
+        except EasError:
+            chosen = None
+    if as_json:
+        _emit_json(
+            {
+                "server": result.server_version,
+                "versions": list(result.versions),
+                "commands": list(result.commands),
+                "chosen_version": chosen,
+                "profile": client.profile.name,
             }
-            for fid, f in report.folders.items()
-        }
-        if as_json:
-            _emit_json(
-                {
-                    "protocol_version": version,
-                    "device_id": did,
-                    "state": state_path,
-                    "folders_added": report.folders_added,
-                    "folders_deleted": report.folders_deleted,
-                    "folders": folders,
-                    "notes": report.notes,
-                }
-            )
-            return
-        for note in report.notes:
-            typer.echo(f"note: {note}")
-        changed = False
-        for f in report.folders.values():
-            if f.added or f.changed or f.deleted:
-                changed = True
-            typer.echo(
-                f"{f.name}: +{f.added} added, ~{f.changed} changed, -{f.deleted} deleted; "
-                f"{f.total} held"
-            )
-        if not changed:
-            typer.echo("nothing changed since the last run")
-
-    @app.command("ping")
-    def ping_cmd(
-        url: UrlArg,
-        heartbeat: Annotated[
-            int, typer.Option("--heartbeat", help="HeartbeatInterval to send, seconds")
-        ],
-        folder: Annotated[
-            list[str] | None,
-            typer.Option("--folder", help="folder ServerId to watch (repeat; default: all mail)"),
-        ] = None,
-        margin: Annotated[
-            float, typer.Option("--margin", min=0, help="seconds to wait beyond the heartbeat")
-        ] = 10.0,
-        user: UserOpt = None,
-        password_env: PasswordEnvOpt = None,
-        token_env: TokenEnvOpt = None,
-        profile: ProfileOpt = "iphone",
-        protocol: ProtocolOpt = None,
-        base64_query: Base64Opt = None,
-        state: StateOpt = None,
-        device_id: DeviceIdOpt = None,
-        ca_file: CaFileOpt = None,
-        insecure: InsecureOpt = False,
-        as_json: JsonOpt = False,
-        capture: CaptureOpt = None,
-        tcp_keepalive: KeepaliveOpt = None,
-        verbose: VerboseOpt = False,
-        dns_server: DnsServerOpt = None,
-        connect_to: ConnectToOpt = None,
-    ) -> None:
-        """One Ping: how it ended (outcome, status), how long it was held, folders reported.
-
-        Exits 0 when the server answered (changes, no-changes, adjusted), 1 otherwise (reset,
-        closed, black hole, TLS or HTTP error, other status).
-        """
-        if heartbeat <= 0:
-            raise fail(f"--heartbeat must be positive, got {heartbeat}")
-        conn = Connection(
-            url,
-            user,
-            password_env=password_env,
-            token_env=token_env,
-            profile=profile,
-            protocol=protocol,
-            base64_query=base64_query,
-            state=state,
-            device_id=device_id,
-            ca_file=ca_file,
-            insecure=insecure,
-            capture=capture,
-            verbose=verbose,
-            dns_server=dns_server,
-            connect_to=connect_to,
-            tcp_keepalive=tcp_keepalive,
         )
-        with _opened(conn) as client:
-            client.ping_margin = margin
-            if client.state.folder_sync_key == "0":
-                client.folder_sync()  # provisions on the way if the server asks
-            if folder:
-                _check_folders(client, folder)
-            report = client.ping(heartbeat, folder or None)
-        data = {
-            "outcome": report.outcome.value,
-            "status": report.status,
-            "seconds": round(report.seconds, 3),
-            "heartbeat": report.heartbeat,
-            "folders": list(report.folders),
-            "server_heartbeat": report.server_heartbeat,
-            "max_folders": report.max_folders,
-            "error": report.error,
+        return
+    typer.echo(f"MS-Server-ActiveSync: {result.server_version}")
+    typer.echo(f"versions: {', '.join(result.versions)}")
+    typer.echo(f"commands: {', '.join(result.commands)}")
+    typer.echo(f"chosen for {client.profile.name}: {chosen or 'none in common'}")
+
+
+@device_app.command("sync")
+def sync_cmd(
+    url: UrlArg,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
+    token_env: TokenEnvOpt = None,
+    profile: ProfileOpt = "iphone",
+    protocol: ProtocolOpt = None,
+    base64_query: Base64Opt = None,
+    state: StateOpt = None,
+    device_id: DeviceIdOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    as_json: JsonOpt = False,
+    capture: CaptureOpt = None,
+    tcp_keepalive: KeepaliveOpt = None,
+    verbose: VerboseOpt = False,
+    dns_server: DnsServerOpt = None,
+    connect_to: ConnectToOpt = None,
+) -> None:
+    """Sync the folder hierarchy and every mail folder; print what changed since last run.
+
+    Provisions first when the server asks, and reads every window of each folder."""
+    conn = Connection(
+        url,
+        user,
+        password_env=password_env,
+        token_env=token_env,
+        profile=profile,
+        protocol=protocol,
+        base64_query=base64_query,
+        state=state,
+        device_id=device_id,
+        ca_file=ca_file,
+        insecure=insecure,
+        capture=capture,
+        verbose=verbose,
+        dns_server=dns_server,
+        connect_to=connect_to,
+        tcp_keepalive=tcp_keepalive,
+    )
+    with _opened(conn) as client:
+        report = client.sync_all_mail()
+        version = client.version
+        state_path = str(client.state.path)
+        did = client.device_id
+    folders = {
+        fid: {
+            "name": f.name,
+            "added": f.added,
+            "changed": f.changed,
+            "deleted": f.deleted,
+            "total": f.total,
+            "restarted": f.restarted,
         }
-        if as_json:
-            _emit_json(data)
-        else:
-            status: int | str | None = report.status
-            if report.status is not None and report.status in PingStatus._value2member_map_:
-                status = f"{report.status} ({PingStatus(report.status).name})"
-            line = f"{report.outcome.value}: status {status}, held {report.seconds:.1f} s"
-            if report.folders:
-                line += f", folders {', '.join(report.folders)}"
-            if report.server_heartbeat:
-                line += f", server heartbeat {report.server_heartbeat} s"
-            if report.error:
-                line += f" ({report.error})"
-            typer.echo(line)
-        if report.outcome not in _ANSWERED:
-            raise typer.Exit(1)
+        for fid, f in report.folders.items()
+    }
+    if as_json:
+        _emit_json(
+            {
+                "protocol_version": version,
+                "device_id": did,
+                "state": state_path,
+                "folders_added": report.folders_added,
+                "folders_deleted": report.folders_deleted,
+                "folders": folders,
+                "notes": report.notes,
+            }
+        )
+        return
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    changed = False
+    for f in report.folders.values():
+        if f.added or f.changed or f.deleted:
+            changed = True
+        typer.echo(
+            f"{f.name}: +{f.added} added, ~{f.changed} changed, -{f.deleted} deleted; "
+            f"{f.total} held"
+        )
+    if not changed:
+        typer.echo("nothing changed since the last run")
+
+
+@device_app.command("ping")
+def ping_cmd(
+    url: UrlArg,
+    heartbeat: Annotated[
+        int, typer.Option("--heartbeat", help="HeartbeatInterval to send, seconds")
+    ],
+    folder: Annotated[
+        list[str] | None,
+        typer.Option("--folder", help="folder ServerId to watch (repeat; default: all mail)"),
+    ] = None,
+    margin: Annotated[
+        float, typer.Option("--margin", min=0, help="seconds to wait beyond the heartbeat")
+    ] = 10.0,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
+    token_env: TokenEnvOpt = None,
+    profile: ProfileOpt = "iphone",
+    protocol: ProtocolOpt = None,
+    base64_query: Base64Opt = None,
+    state: StateOpt = None,
+    device_id: DeviceIdOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    as_json: JsonOpt = False,
+    capture: CaptureOpt = None,
+    tcp_keepalive: KeepaliveOpt = None,
+    verbose: VerboseOpt = False,
+    dns_server: DnsServerOpt = None,
+    connect_to: ConnectToOpt = None,
+) -> None:
+    """One Ping: how it ended (outcome, status), how long it was held, folders reported.
+
+    Exits 0 when the server answered (changes, no-changes, adjusted), 1 otherwise (reset,
+    closed, black hole, TLS or HTTP error, other status).
+    """
+    if heartbeat <= 0:
+        raise fail(f"--heartbeat must be positive, got {heartbeat}")
+    conn = Connection(
+        url,
+        user,
+        password_env=password_env,
+        token_env=token_env,
+        profile=profile,
+        protocol=protocol,
+        base64_query=base64_query,
+        state=state,
+        device_id=device_id,
+        ca_file=ca_file,
+        insecure=insecure,
+        capture=capture,
+        verbose=verbose,
+        dns_server=dns_server,
+        connect_to=connect_to,
+        tcp_keepalive=tcp_keepalive,
+    )
+    with _opened(conn) as client:
+        client.ping_margin = margin
+        if client.state.folder_sync_key == "0":
+            client.folder_sync()  # provisions on the way if the server asks
+        if folder:
+            _check_folders(client, folder)
+        report = client.ping(heartbeat, folder or None)
+    data = {
+        "outcome": report.outcome.value,
+        "status": report.status,
+        "seconds": round(report.seconds, 3),
+        "heartbeat": report.heartbeat,
+        "folders": list(report.folders),
+        "server_heartbeat": report.server_heartbeat,
+        "max_folders": report.max_folders,
+        "error": report.error,
+    }
+    if as_json:
+        _emit_json(data)
+    else:
+        status: int | str | None = report.status
+        if report.status is not None and report.status in PingStatus._value2member_map_:
+            status = f"{report.status} ({PingStatus(report.status).name})"
+        line = f"{report.outcome.value}: status {status}, held {report.seconds:.1f} s"
+        if report.folders:
+            line += f", folders {', '.join(report.folders)}"
+        if report.server_heartbeat:
+            line += f", server heartbeat {report.server_heartbeat} s"
+        if report.error:
+            line += f" ({report.error})"
+        typer.echo(line)
+    if report.outcome not in _ANSWERED:
+        raise typer.Exit(1)

@@ -12,6 +12,7 @@ import typer
 
 from easclient.cli import fail
 from easclient.cli._common import CliError, Connection, read_password
+from easclient.cli.groups import diagnose_app
 from easclient.client import BasicAuth
 from easclient.client.discover import (
     Attempt,
@@ -101,69 +102,68 @@ def discover_url(
     return result.url
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("discover", rich_help_panel="Diagnose")
-    def discover_cmd(
-        email: Annotated[str, typer.Argument(help="the e-mail address, e.g. alice@example.com")],
-        user: Annotated[
-            str | None,
-            typer.Option("--user", "-u", help="account to sign in as (POX requests need it)"),
-        ] = None,
-        password_env: Annotated[
-            str | None,
-            typer.Option("--password-env", help="read the password from this environment variable"),
-        ] = None,
-        ca_file: Annotated[
-            Path | None, typer.Option("--ca-file", help="trust this CA bundle (PEM) for TLS")
-        ] = None,
-        insecure: Annotated[
-            bool, typer.Option("--insecure", help="do NOT verify TLS certificates (testing only)")
-        ] = False,
-        dns_server: DnsServerOpt = None,
-        connect_to: ConnectToOpt = None,
-        timeout: Annotated[
-            float, typer.Option("--timeout", min=0.1, help="seconds per candidate")
-        ] = 10.0,
-        as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
-    ) -> None:
-        """Find the ActiveSync URL for an e-mail address (Autodiscover), showing every try.
+@diagnose_app.command("discover", rich_help_panel="Diagnose")
+def discover_cmd(
+    email: Annotated[str, typer.Argument(help="the e-mail address, e.g. alice@example.com")],
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help="account to sign in as (POX requests need it)"),
+    ] = None,
+    password_env: Annotated[
+        str | None,
+        typer.Option("--password-env", help="read the password from this environment variable"),
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option("--ca-file", help="trust this CA bundle (PEM) for TLS")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="do NOT verify TLS certificates (testing only)")
+    ] = False,
+    dns_server: DnsServerOpt = None,
+    connect_to: ConnectToOpt = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="seconds per candidate")
+    ] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Find the ActiveSync URL for an e-mail address (Autodiscover), showing every try.
 
-        Tries, in order: POST https://DOMAIN/autodiscover/autodiscover.xml, POST
-        https://autodiscover.DOMAIN/…, GET http://autodiscover.DOMAIN/… (its redirect followed
-        only to https), DNS SRV _autodiscover._tcp.DOMAIN, then Autodiscover v2 (JSON). A
-        Redirect to another address starts over, at most 10 times. Exits 0 when found, 1 when
-        not.
-        """
-        if ca_file is not None and not ca_file.is_file():
-            raise fail(f"--ca-file {ca_file}: no such file")
-        try:
-            auth = BasicAuth(user, read_password(user, password_env)) if user else None
-            options = discovery_options(
-                auth=auth,
-                ca_file=str(ca_file) if ca_file else None,
-                insecure=insecure,
-                dns_server=dns_server,
-                connect_to=connect_to,
-                timeout=timeout,
-            )
-            if insecure:
-                typer.echo("eas: WARNING: --insecure: TLS certificates are NOT verified.", err=True)
-            result = discover(email, options)
-        except EasError as exc:
-            raise fail(str(exc)) from None
-        if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    Tries, in order: POST https://DOMAIN/autodiscover/autodiscover.xml, POST
+    https://autodiscover.DOMAIN/…, GET http://autodiscover.DOMAIN/… (its redirect followed
+    only to https), DNS SRV _autodiscover._tcp.DOMAIN, then Autodiscover v2 (JSON). A
+    Redirect to another address starts over, at most 10 times. Exits 0 when found, 1 when
+    not.
+    """
+    if ca_file is not None and not ca_file.is_file():
+        raise fail(f"--ca-file {ca_file}: no such file")
+    try:
+        auth = BasicAuth(user, read_password(user, password_env)) if user else None
+        options = discovery_options(
+            auth=auth,
+            ca_file=str(ca_file) if ca_file else None,
+            insecure=insecure,
+            dns_server=dns_server,
+            connect_to=connect_to,
+            timeout=timeout,
+        )
+        if insecure:
+            typer.echo("eas: WARNING: --insecure: TLS certificates are NOT verified.", err=True)
+        result = discover(email, options)
+    except EasError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(f"Autodiscover for {result.email}")
+        for i, a in enumerate(result.attempts, 1):
+            mark = "*" if a.ok else " "
+            typer.echo(f"{mark}{i:>2}. [{a.kind}] {attempt_line(a)}")
+        if result.url:
+            via = result.winner.kind if result.winner else "?"
+            typer.echo(f"found: {result.url} (via {via}, {result.seconds:.2f}s)")
         else:
-            typer.echo(f"Autodiscover for {result.email}")
-            for i, a in enumerate(result.attempts, 1):
-                mark = "*" if a.ok else " "
-                typer.echo(f"{mark}{i:>2}. [{a.kind}] {attempt_line(a)}")
-            if result.url:
-                via = result.winner.kind if result.winner else "?"
-                typer.echo(f"found: {result.url} (via {via}, {result.seconds:.2f}s)")
-            else:
-                typer.echo(f"not found: {result.reason}")
-        raise typer.Exit(0 if result.found else 1)
+            typer.echo(f"not found: {result.reason}")
+    raise typer.Exit(0 if result.found else 1)
 
 
 def email_target(

@@ -17,89 +17,87 @@ from easclient.cli._common import (
     VerboseOpt,
     read_password,
 )
+from easclient.cli.groups import diagnose_app
 from easclient.errors import EasError
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("matrix")
-    def matrix_cmd(
-        url: Annotated[
-            str,
-            typer.Argument(
-                help="the ActiveSync endpoint, e.g. https://mail.example.com or "
-                "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync"
-            ),
-        ],
-        user: UserOpt = None,
-        password_env: PasswordEnvOpt = None,
-        profile: ProfileOpt = "iphone",
-        all_versions: Annotated[
-            bool,
-            typer.Option("--all-versions", help="also the versions the server does not advertise"),
-        ] = False,
-        version: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--version", "--protocol", help="run only this protocol version (repeatable)"
-            ),
-        ] = None,
-        heartbeat: Annotated[
-            int, typer.Option("--heartbeat", help="Ping heartbeat expected to expire (seconds)")
-        ] = 5,
-        long_heartbeat: Annotated[
-            int | None,
-            typer.Option(
-                "--long-heartbeat",
-                help="also Ping with this heartbeat, to find the server's maximum (a server that "
-                "accepts it holds the request that long)",
-            ),
-        ] = None,
-        no_probes: Annotated[
-            bool, typer.Option("--no-probes", help="skip the deviation probes")
-        ] = False,
-        ca_file: CaFileOpt = None,
-        insecure: InsecureOpt = False,
-        as_json: JsonOpt = False,
-        verbose: VerboseOpt = False,
-    ) -> None:
-        """Run the flow at each protocol version: status and time per command, and deviations.
+@diagnose_app.command("matrix")
+def matrix_cmd(
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="the ActiveSync endpoint, e.g. https://mail.example.com or "
+            "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync"
+        ),
+    ],
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
+    profile: ProfileOpt = "iphone",
+    all_versions: Annotated[
+        bool,
+        typer.Option("--all-versions", help="also the versions the server does not advertise"),
+    ] = False,
+    version: Annotated[
+        list[str] | None,
+        typer.Option("--version", "--protocol", help="run only this protocol version (repeatable)"),
+    ] = None,
+    heartbeat: Annotated[
+        int, typer.Option("--heartbeat", help="Ping heartbeat expected to expire (seconds)")
+    ] = 5,
+    long_heartbeat: Annotated[
+        int | None,
+        typer.Option(
+            "--long-heartbeat",
+            help="also Ping with this heartbeat, to find the server's maximum (a server that "
+            "accepts it holds the request that long)",
+        ),
+    ] = None,
+    no_probes: Annotated[
+        bool, typer.Option("--no-probes", help="skip the deviation probes")
+    ] = False,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run the flow at each protocol version: status and time per command, and deviations.
 
-        Deviations are where the server departs from MS-ASCMD / MS-ASHTTP."""
-        from easclient.matrix import MatrixConfig, render_json, render_table, run_matrix
+    Deviations are where the server departs from MS-ASCMD / MS-ASHTTP."""
+    from easclient.matrix import MatrixConfig, render_json, render_table, run_matrix
 
-        if not user:
-            raise fail("--user is required")
-        for name, value in (("--heartbeat", heartbeat), ("--long-heartbeat", long_heartbeat)):
-            if value is not None and value < 1:
-                raise fail(f"{name} must be at least 1 s, got {value}")
-        if ca_file is not None and not ca_file.is_file():
-            raise fail(f"--ca-file {ca_file}: no such file")
-        if insecure:
-            typer.echo(
-                "eas: WARNING: --insecure: TLS certificates are NOT verified; anyone on the path "
-                "can read and change this traffic, including the password.",
-                err=True,
-            )
-        try:
-            password = read_password(user, password_env)
-            config = MatrixConfig(
-                url=url,
-                user=user,
-                password=password,
-                profile=profile,
-                versions=tuple(version) if version else None,
-                all_versions=all_versions,
-                heartbeat=heartbeat,
-                long_heartbeat=long_heartbeat,
-                verify=not insecure,
-                ca_file=str(ca_file) if ca_file else None,
-                deviations=not no_probes,
-                log=(lambda m: typer.echo(f"eas: {m}", err=True)) if verbose else None,
-            )
-            report = run_matrix(config)
-        except EasError as exc:
-            raise fail(str(exc)) from None
-        if as_json:
-            typer.echo(render_json(report))
-        else:
-            typer.echo(render_table(report), nl=False)
+    if not user:
+        raise fail("--user is required")
+    for name, value in (("--heartbeat", heartbeat), ("--long-heartbeat", long_heartbeat)):
+        if value is not None and value < 1:
+            raise fail(f"{name} must be at least 1 s, got {value}")
+    if ca_file is not None and not ca_file.is_file():
+        raise fail(f"--ca-file {ca_file}: no such file")
+    if insecure:
+        typer.echo(
+            "eas: WARNING: --insecure: TLS certificates are NOT verified; anyone on the path "
+            "can read and change this traffic, including the password.",
+            err=True,
+        )
+    try:
+        password = read_password(user, password_env)
+        config = MatrixConfig(
+            url=url,
+            user=user,
+            password=password,
+            profile=profile,
+            versions=tuple(version) if version else None,
+            all_versions=all_versions,
+            heartbeat=heartbeat,
+            long_heartbeat=long_heartbeat,
+            verify=not insecure,
+            ca_file=str(ca_file) if ca_file else None,
+            deviations=not no_probes,
+            log=(lambda m: typer.echo(f"eas: {m}", err=True)) if verbose else None,
+        )
+        report = run_matrix(config)
+    except EasError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(render_json(report))
+    else:
+        typer.echo(render_table(report), nl=False)

@@ -16,6 +16,7 @@ from easclient.cli.check import (
     ca_file_option,
     password_from,
 )
+from easclient.cli.groups import diagnose_app
 from easclient.client import get_profile
 
 
@@ -85,5 +86,4 @@ def heartbeat_probe(
     raise typer.Exit(1 if result.error else 0)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("heartbeat-probe")(heartbeat_probe)
+diagnose_app.command("heartbeat-probe")(heartbeat_probe)

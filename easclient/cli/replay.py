@@ -24,10 +24,12 @@ from easclient.cli._common import (
     TokenEnvOpt,
     UrlArg,
     read_password,
-    server_base,
 )
-from easclient.client import BasicAuth, BearerAuth, CaptureWriter, HttpxTransport, basic_credential
+from easclient.cli.groups import reproduce_app
+from easclient.client import BasicAuth, BearerAuth, CaptureWriter, basic_credential
+from easclient.client.connect import open_transport
 from easclient.errors import EasError
+from easclient.url import UrlError, resolve_target
 
 
 def _table(steps: list[ReplayStep]) -> Table:
@@ -58,120 +60,113 @@ def _check_commands(cap: Capture, wanted: list[str]) -> None:
         )
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("replay")
-    def replay_command(
-        capture: Annotated[Path, typer.Argument(help="capture file to replay")],
-        url: UrlArg,
-        user: Annotated[
-            str | None,
-            typer.Option("--user", "-u", help="user on the target (default: the captured user)"),
-        ] = None,
-        password_env: PasswordEnvOpt = None,
-        token_env: TokenEnvOpt = None,
-        ca_file: CaFileOpt = None,
-        insecure: InsecureOpt = False,
-        as_json: JsonOpt = False,
-        record: Annotated[
-            Path | None,
-            typer.Option("--capture", help="also capture this replay to FILE (redacted)"),
-        ] = None,
-        margin: Annotated[
-            float,
-            typer.Option("--margin", min=0, help="seconds to wait beyond a Ping's heartbeat"),
-        ] = 10.0,
-        command: Annotated[
-            list[str] | None, typer.Option("--command", help="replay only these commands")
-        ] = None,
-        bootstrap: Annotated[
-            bool,
-            typer.Option(
-                "--bootstrap",
-                help="for a capture that starts mid-conversation: provision as the device and "
-                "get fresh SyncKeys for keys this server never handed out",
-            ),
-        ] = False,
-    ) -> None:
-        """Replay a capture against URL as the captured device; show where the answers differ.
+@reproduce_app.command("replay")
+def replay_command(
+    capture: Annotated[Path, typer.Argument(help="capture file to replay")],
+    url: UrlArg,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help="user on the target (default: the captured user)"),
+    ] = None,
+    password_env: PasswordEnvOpt = None,
+    token_env: TokenEnvOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    as_json: JsonOpt = False,
+    record: Annotated[
+        Path | None,
+        typer.Option("--capture", help="also capture this replay to FILE (redacted)"),
+    ] = None,
+    margin: Annotated[
+        float,
+        typer.Option("--margin", min=0, help="seconds to wait beyond a Ping's heartbeat"),
+    ] = 10.0,
+    command: Annotated[
+        list[str] | None, typer.Option("--command", help="replay only these commands")
+    ] = None,
+    bootstrap: Annotated[
+        bool,
+        typer.Option(
+            "--bootstrap",
+            help="for a capture that starts mid-conversation: provision as the device and "
+            "get fresh SyncKeys for keys this server never handed out",
+        ),
+    ] = False,
+) -> None:
+    """Replay a capture against URL as the captured device; show where the answers differ.
 
-        The captured requests go to URL in order, as the captured device (identity, query
-        form, bodies with their heartbeats and window sizes), with SyncKeys, PolicyKeys and
-        ServerIds mapped from this server's answers; each step is reported beside the recorded
-        answer. Credentials come from --user and --password-env/EAS_PASSWORD (or --token-env),
-        never from the capture. Exit 0: same answers; 1: differences; 2: error."""
-        try:
-            cap = read_capture(capture)
-            base, _host = server_base(url)
-            name = user or cap.device.get("user")
-            secrets: list[str | None] = []
-            if token_env:
-                token = os.environ.get(token_env)
-                if not token:
-                    raise CliError(f"--token-env {token_env}: that variable is not set or empty")
-                auth: BasicAuth | BearerAuth = BearerAuth(token)
-                secrets.append(token)
-            else:
-                if not name:
-                    raise CliError("--user is required (the capture names no user)")
-                password = read_password(name, password_env)
-                auth = BasicAuth(name, password)
-                secrets += [password, basic_credential(name, password)]
-            if ca_file is not None and not ca_file.is_file():
-                raise CliError(f"--ca-file {ca_file}: no such file")
-            if command:
-                _check_commands(cap, command)
-        except (CaptureError, CliError) as exc:
-            raise fail(str(exc)) from None
-        console = Console(highlight=False)
-        device = cap.device
-
-        def progress(step: ReplayStep) -> None:
-            if not as_json:
-                mark = "same" if step.same else f"{len(step.differences)} difference(s)"
-                typer.echo(f"eas: step {step.index} {step.command}: {mark}", err=True)
-
-        try:
-            with ExitStack() as stack:
-                writer = None
-                if record is not None:
-                    writer = stack.enter_context(
-                        CaptureWriter(record, secrets=secrets, device=device)
-                    )
-                transport = stack.enter_context(
-                    HttpxTransport(
-                        base,
-                        auth=auth,
-                        verify=not insecure,
-                        ca_file=str(ca_file) if ca_file else None,
-                        capture=writer,
-                    )
-                )
-                replayer = Replayer(transport, user=name, ping_margin=margin, bootstrap=bootstrap)
-                report = replayer.run(
-                    cap,
-                    on_step=progress,
-                    commands=frozenset(command) if command else None,
-                )
-        except EasError as exc:
-            raise fail(str(exc)) from None
-        if as_json:
-            typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    The captured requests go to URL in order, as the captured device (identity, query
+    form, bodies with their heartbeats and window sizes), with SyncKeys, PolicyKeys and
+    ServerIds mapped from this server's answers; each step is reported beside the recorded
+    answer. Credentials come from --user and --password-env/EAS_PASSWORD (or --token-env),
+    never from the capture. Exit 0: same answers; 1: differences; 2: error."""
+    try:
+        cap = read_capture(capture)
+        server = resolve_target(url)
+        name = user or cap.device.get("user")
+        secrets: list[str | None] = []
+        if token_env:
+            token = os.environ.get(token_env)
+            if not token:
+                raise CliError(f"--token-env {token_env}: that variable is not set or empty")
+            auth: BasicAuth | BearerAuth = BearerAuth(token)
+            secrets.append(token)
         else:
-            ident = ", ".join(
-                f"{k}={device[k]}"
-                for k in ("device_type", "device_id", "user_agent", "version")
-                if k in device
+            if not name:
+                raise CliError("--user is required (the capture names no user)")
+            password = read_password(name, password_env)
+            auth = BasicAuth(name, password)
+            secrets += [password, basic_credential(name, password)]
+        if ca_file is not None and not ca_file.is_file():
+            raise CliError(f"--ca-file {ca_file}: no such file")
+        if command:
+            _check_commands(cap, command)
+    except (CaptureError, CliError, UrlError) as exc:
+        raise fail(str(exc)) from None
+    console = Console(highlight=False)
+    device = cap.device
+
+    def progress(step: ReplayStep) -> None:
+        if not as_json:
+            mark = "same" if step.same else f"{len(step.differences)} difference(s)"
+            typer.echo(f"eas: step {step.index} {step.command}: {mark}", err=True)
+
+    try:
+        with ExitStack() as stack:
+            writer = None
+            if record is not None:
+                writer = stack.enter_context(CaptureWriter(record, secrets=secrets, device=device))
+            transport = stack.enter_context(
+                open_transport(
+                    server, auth=auth, verify=not insecure, ca_file=ca_file, capture=writer
+                )
             )
-            console.print(f"replay of {capture} against {base} as {ident}", markup=False)
-            for line in report.bootstrap:
-                console.print(line, markup=False)
-            console.print(_table(report.steps))
-            n = len(report.differing)
-            console.print(
-                f"{len(report.steps)} steps, {n} with differences"
-                if n
-                else f"{len(report.steps)} steps, all answered alike",
-                markup=False,
+            replayer = Replayer(transport, user=name, ping_margin=margin, bootstrap=bootstrap)
+            report = replayer.run(
+                cap,
+                on_step=progress,
+                commands=frozenset(command) if command else None,
             )
-        if report.differing:
-            raise typer.Exit(1)
+    except EasError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        ident = ", ".join(
+            f"{k}={device[k]}"
+            for k in ("device_type", "device_id", "user_agent", "version")
+            if k in device
+        )
+        console.print(f"replay of {capture} against {server.base} as {ident}", markup=False)
+        for line in report.bootstrap:
+            console.print(line, markup=False)
+        console.print(_table(report.steps))
+        n = len(report.differing)
+        console.print(
+            f"{len(report.steps)} steps, {n} with differences"
+            if n
+            else f"{len(report.steps)} steps, all answered alike",
+            markup=False,
+        )
+    if report.differing:
+        raise typer.Exit(1)

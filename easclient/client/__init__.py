@@ -1,15 +1,15 @@
-"""The device: httpx transport, profiles, persistent state, heartbeat strategies and the flows.
+"""The device: httpx transport, profiles, state stores, heartbeat strategies and the flows.
 
-Typical use::
+Typical use (the factory does the wiring; see also :mod:`easclient`)::
 
-    from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+    from easclient.client import BasicAuth, EasClient
 
-    profile = get_profile("iphone")
-    with HttpxTransport("https://mail.example.com", auth=BasicAuth("alice", pw)) as tr, \\
-            DeviceState(path) as state:
-        client = EasClient(tr, user="alice", profile=profile,
-                           device_id=profile.device_id("alice@mail.example.com"), state=state)
+    with EasClient.connect("https://mail.example.com", auth=BasicAuth("alice", pw),
+                           profile="iphone", state=path) as client:
         report = client.sync_all_mail()
+
+From parts, for a transport of your own: ``EasClient(transport, user=…, profile=…,
+device_id=…, state=…)`` with any :class:`Transport` and :class:`StateStore`.
 """
 
 from .aio import AsyncEasClient
@@ -27,9 +27,11 @@ from .device import (
 )
 from .discover import DiscoveryOptions, DiscoveryResult, discover
 from .heartbeat import STRATEGIES, HeartbeatStrategy, PingOutcome, make_strategy
+from .memstate import MemoryState
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import PROFILES, DeviceProfile, ProfileError, get_profile
 from .state import DeviceState, StateError, default_state_path
+from .store import StateStore
 from .transport import BasicAuth, BearerAuth, HttpxTransport, NetworkError, Transport
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "FolderReport",
     "HeartbeatStrategy",
     "HttpxTransport",
+    "MemoryState",
     "NetworkError",
     "PingOutcome",
     "PingReport",
@@ -56,6 +59,7 @@ __all__ = [
     "RedirectLoop",
     "RemoteWipeAcknowledged",
     "StateError",
+    "StateStore",
     "SyncFailed",
     "SyncReport",
     "Transport",

@@ -91,10 +91,13 @@ from easclient.protocol.sync_flow import (
 from easclient.protocol.tasks import Task
 from easclient.wbxml import Element
 
+from .connect import Closable
+from .connect import connect as _connect
 from .heartbeat import HeartbeatStrategy, PingOutcome, make_strategy
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import DeviceProfile
-from .state import ApplyResult, DeviceState, Folder, ItemUpdate, StoredItem
+from .state import ApplyResult, Folder, ItemUpdate, StoredItem
+from .store import StateStore
 from .transport import NetworkError, Transport
 
 # -- errors ---------------------------------------------------------------------------------
@@ -255,7 +258,13 @@ def _title(data: object) -> str | None:
 
 
 class EasClient:
-    """One device talking to one server as one user."""
+    """One device talking to one server as one user.
+
+    Made by :meth:`connect` (URL, credentials, TLS: a ready client that owns its transport), or
+    from parts: ``EasClient(transport, user=…, profile=…, device_id=…, state=…)``.
+    """
+
+    connect: classmethod[EasClient, ..., EasClient] = classmethod(_connect)
 
     def __init__(
         self,
@@ -264,7 +273,7 @@ class EasClient:
         user: str,
         profile: DeviceProfile,
         device_id: str,
-        state: DeviceState,
+        state: StateStore,
         version: str | None = None,
         base64_query: bool | None = None,
         send_device_information: bool = True,
@@ -301,6 +310,27 @@ class EasClient:
         self.throttle_reasons: list[str | None] = []
         self.notes: list[str] = []
         self.options_result: OptionsResult | None = None
+        #: What :meth:`connect` opened for this client; :meth:`close` closes it.
+        self.owned: list[Closable] = []
+
+    def close(self) -> None:
+        """Close what this client owns (transport, state file, capture file from
+        :meth:`connect`); a client built from parts owns nothing."""
+        owned, self.owned = self.owned, []
+        failures: list[Exception] = []
+        for resource in owned:
+            try:
+                resource.close()
+            except Exception as exc:  # close the rest, then say what failed
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def __enter__(self) -> EasClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def max_ping_folders(self) -> int | None:
@@ -343,12 +373,11 @@ class EasClient:
         throttled = 0
         while True:
             request = make()
-            resent = getattr(self.transport, "retries", 0)
+            resent = len(self.transport.retry_log)
             response: EasResponse = self.transport.send(request, read_timeout=read_timeout)
-            if getattr(self.transport, "retries", 0) != resent:
+            if len(self.transport.retry_log) != resent:
                 # The transport resent it after a reused connection failed: say so in the report.
-                # (not in the Transport protocol: a transport that counts retries keeps this log)
-                detail = self.transport.retry_log[-1]  # type: ignore[attr-defined]
+                detail = self.transport.retry_log[-1]
                 self.state.record_event("connection-retry", detail)
                 self.notes.append(detail)
                 self._log(detail)

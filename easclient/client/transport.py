@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import base64
 import socket
-import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +32,7 @@ import httpx
 from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
+from easclient.tls import httpx_verify
 
 from .capture import CaptureWriter
 from .heartbeat import PingOutcome
@@ -90,6 +90,13 @@ class Transport(Protocol):
     """What the device needs from whatever carries its requests."""
 
     base_url: str
+
+    @property
+    def retry_log(self) -> Sequence[str]:
+        """One line per request the transport resent by itself (after a reused connection
+        failed, see the module docstring), so the device can report it; a transport that never
+        resends keeps it empty."""
+        ...
 
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
         """Send ``request`` to ``base_url``; ``read_timeout`` overrides the default for this
@@ -203,13 +210,7 @@ class HttpxTransport:
             for secret in auth.secrets():
                 capture.add_secret(secret)
         self._clock = clock
-        if ca_file:
-            try:
-                ssl_verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise EasError(f"cannot load CA file {ca_file!r}: {exc}") from exc
-        else:
-            ssl_verify = verify
+        ssl_verify = httpx_verify(ca_file, verify=verify)
         if transport is None:
             transport = httpx.HTTPTransport(
                 verify=ssl_verify,

@@ -1,5 +1,6 @@
-"""Load generation support that needs no locust: scenarios, in-memory device state, the fleet's
-accounts, our own statistics and the report (table and chart).
+"""Load generation support that needs no locust: scenarios, the fleet's accounts, our own
+statistics and the report (table and chart). (The devices' in-memory state is the client's:
+:class:`easclient.MemoryState`.)
 
 The locust side (User classes, the gevent transport) lives in ``loadtests/`` and is only ever
 imported inside locust processes, because locust monkey-patches the standard library with gevent
@@ -7,7 +8,6 @@ when it is imported.
 """
 
 from .fleet import Account, FleetError, read_accounts, write_accounts
-from .memstate import MemoryState
 from .scenario import NatSpec, Scenario, ScenarioError, load_scenario, scenario_names
 from .stats import Aggregate, LoadStats
 
@@ -16,7 +16,6 @@ __all__ = [
     "Aggregate",
     "FleetError",
     "LoadStats",
-    "MemoryState",
     "NatSpec",
     "Scenario",
     "ScenarioError",

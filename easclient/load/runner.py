@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import cast
 
 from easclient.errors import EasError
+from easclient.url import parse_server_url
 
 from .fleet import Account, read_accounts, write_accounts
 from .scenario import LOADTESTS_DIR, NatSpec, Scenario, load_scenario, scaled_seconds
@@ -389,14 +390,11 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
             poller = _StatsPoller(handle.control)
         spec = _nat_spec(opts, scenario)
         if spec is not None:
-            host_port = url.split("://", 1)[1].split("/", 1)[0]
-            target_host, _, port = host_port.rpartition(":")
-            if not port:
-                target_host, port = host_port, "443" if url.startswith("https") else "80"
+            target = parse_server_url(url)
             nat = start_in_thread(
                 NatProxyConfig(
-                    target_host=target_host.strip("[]"),
-                    target_port=int(port),
+                    target_host=target.host,
+                    target_port=target.effective_port,
                     idle_timeout=(
                         scaled_seconds(spec.idle_timeout, scale) if spec.idle_timeout else None
                     ),

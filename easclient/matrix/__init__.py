@@ -1,9 +1,10 @@
 """`eas matrix`: what a server answers, per protocol version and command, and where it departs
 from the spec. Built on the client's flows (:mod:`easclient.client`) and the protocol module."""
 
+from .config import MatrixConfig, MatrixError
 from .model import Deviation, MatrixReport, StepResult, VersionRun
 from .render import render_json, render_table
-from .runner import MatrixConfig, MatrixError, run_matrix, server_url
+from .runner import run_matrix
 
 __all__ = [
     "Deviation",
@@ -15,5 +16,4 @@ __all__ = [
     "render_json",
     "render_table",
     "run_matrix",
-    "server_url",
 ]

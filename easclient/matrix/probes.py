@@ -8,14 +8,13 @@ a never-issued SyncKey with Status 1 and no changes, and a malformed one with HT
 
 from __future__ import annotations
 
-import base64
 import time
 
 import httpx
 
 from easclient import wbxml
-from easclient.client import get_profile
-from easclient.protocol import build_request
+from easclient.client import BasicAuth, get_profile
+from easclient.protocol import FolderType, build_request
 from easclient.protocol.foldersync import FolderSyncRequest, FolderSyncResponse
 from easclient.protocol.options import build_options_request
 from easclient.protocol.provision import ProvisionRequest
@@ -28,16 +27,11 @@ from easclient.protocol.sync import (
 )
 from easclient.protocol.versions import version_at_least
 
+from .config import MatrixConfig, http_transport
 from .model import Deviation, MatrixReport
-from .runner import INBOX_TYPE, MatrixConfig, http_transport
 
 #: A SyncKey no server issues: the probe for "malformed".
 MALFORMED_SYNC_KEY = "garbage!key"
-
-
-def _basic(user: str, password: str) -> str:
-    """The Authorization value for Basic auth (RFC 7617)."""
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 class _Raw:
@@ -95,7 +89,7 @@ class _Raw:
             url = f"{prefix}?{'&'.join(kept)}"
         headers = dict(req.headers)
         if auth is not None:
-            headers["Authorization"] = _basic(*auth)
+            headers["Authorization"] = BasicAuth(*auth).header()
         r = self.http.post(url, headers=headers, content=req.body)
         el = None
         if r.content and r.headers.get("content-type", "").startswith("application/vnd.ms-sync"):
@@ -197,7 +191,7 @@ def _probe_sync_keys(raw: _Raw, report: MatrixReport) -> None:
         report.notes.append(f"SyncKey probes skipped: FolderSync answered {_describe(r, el)}")
         return
     fs = FolderSyncResponse.from_element(el)
-    inbox = next((f.server_id for f in fs.added if int(f.type) == INBOX_TYPE), None)
+    inbox = next((f.server_id for f in fs.added if int(f.type) == FolderType.Inbox), None)
     if inbox is None:
         report.notes.append("SyncKey probes skipped: no Inbox in FolderSync")
         return
@@ -253,6 +247,7 @@ def _probe_keepalive(config: MatrixConfig, report: MatrixReport, base: str, vers
     tries, resets = config.keepalive_probe, 0
     req = build_options_request()
     url = req.url(base)
+    headers = {**req.headers, "Authorization": BasicAuth(config.user, config.password).header()}
     with httpx.Client(
         transport=http_transport(config, keepalive=True), timeout=config.timeout
     ) as c:
@@ -261,7 +256,7 @@ def _probe_keepalive(config: MatrixConfig, report: MatrixReport, base: str, vers
                 c.request(
                     "OPTIONS",
                     url,
-                    headers={**req.headers, "Authorization": _basic(config.user, config.password)},
+                    headers=headers,
                 )
             except httpx.TransportError:
                 resets += 1

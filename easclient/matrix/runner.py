@@ -10,28 +10,21 @@ per-device state does not mix.
 
 from __future__ import annotations
 
-import ssl
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import httpx
 
 from easclient.client import (
     BasicAuth,
-    DeviceState,
     EasClient,
-    HttpxTransport,
     NetworkError,
     get_profile,
 )
 from easclient.client.device import ProvisionFailed, SyncFailed
 from easclient.errors import EasError
-from easclient.protocol import ALL_VERSIONS, EasHTTPError, EasStatusError, ProtocolError
+from easclient.protocol import ALL_VERSIONS, EasHTTPError, EasStatusError, FolderType, ProtocolError
 from easclient.protocol.email import Email
 from easclient.protocol.foldersync import FolderSyncRequest, FolderSyncResponse
 from easclient.protocol.getitemestimate import (
@@ -71,82 +64,11 @@ from easclient.protocol.sync_flow import (
     SyncWindow,
 )
 from easclient.protocol.versions import version_at_least
+from easclient.url import resolve_target
 
+from .config import MatrixConfig, MatrixError, http_transport
 from .model import Deviation, MatrixReport, StepResult, VersionRun
-
-#: Inbox, in FolderHierarchy Type terms (MS-ASCMD 2.2.3.186.3).
-INBOX_TYPE = 2
-
-
-class MatrixError(EasError):
-    """The matrix could not start (bad URL, OPTIONS failed); carries the offending value."""
-
-    def __init__(self, message: str, *, value: object = None) -> None:
-        super().__init__(message)
-        self.value = value
-
-
-@dataclass
-class MatrixConfig:
-    """What ``eas matrix`` runs against and how.
-
-    ``heartbeat`` is the Ping that should simply expire (Status 1); ``long_heartbeat`` (off by
-    default, since a server that accepts it holds the request that long) probes the server's
-    maximum; ``all_versions`` adds the versions the server does not advertise.
-    """
-
-    url: str
-    user: str
-    password: str
-    profile: str = "iphone"
-    versions: tuple[str, ...] | None = None
-    all_versions: bool = False
-    heartbeat: int = 5
-    long_heartbeat: int | None = None
-    ping_margin: float = 15.0
-    verify: bool = True
-    ca_file: str | None = None
-    keepalive_probe: int = 20
-    parallel: int = 4
-    deviations: bool = True
-    device_seed: str = "eas-matrix"
-    log: Callable[[str], None] | None = None
-    timeout: float = 30.0
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-def server_url(url: str) -> str:
-    """The server URL the client is given: scheme://host[:port], and the endpoint's path when
-    the URL names one (the client then sends every request there; SOGo's is
-    /SOGo/Microsoft-Server-ActiveSync). A bare host means https."""
-    given = url
-    if "://" not in url:
-        url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise MatrixError(
-            f"the server URL must be http(s)://host[:port][/path], got {given!r}", value=given
-        )
-    if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise MatrixError(
-            f"the server URL must not carry a query or fragment, got {given!r}", value=given
-        )
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def http_transport(config: MatrixConfig, *, keepalive: bool = False) -> httpx.BaseTransport:
-    """A fresh connection per request unless ``keepalive`` (the flow's results then do not
-    depend on how the server treats reused connections; that has a probe of its own)."""
-    verify: ssl.SSLContext | bool = config.verify
-    if config.ca_file:
-        try:
-            verify = ssl.create_default_context(cafile=config.ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise MatrixError(
-                f"cannot load CA file {config.ca_file!r}: {exc}", value=config.ca_file
-            ) from exc
-    limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
-    return httpx.HTTPTransport(verify=verify, limits=limits)
+from .probes import probe_deviations, version_deviations
 
 
 def _timed_step(
@@ -177,22 +99,16 @@ class _VersionFlow:
         self.config = config
         self.version = version
         self.run = VersionRun(version, advertised)
-        base = server_url(config.url)
         profile = get_profile(config.profile)
-        self.transport = HttpxTransport(
-            base,
+        self.client = EasClient.connect(
+            config.url,
             auth=BasicAuth(config.user, config.password),
-            transport=http_transport(config),
-            read_timeout=config.timeout,
-        )
-        self.state = DeviceState(workdir / f"state-{version}.db")
-        self.client = EasClient(
-            self.transport,
-            user=config.user,
             profile=profile,
+            state=workdir / f"state-{version}.db",
             device_id=profile.device_id(f"{config.device_seed}:{config.user}:{version}"),
-            state=self.state,
-            version=version,
+            protocol=version,
+            read_timeout=config.timeout,
+            http_transport=http_transport(config),
             base64_query=False,
             ping_margin=config.ping_margin,
             max_throttle_retries=1,
@@ -205,8 +121,7 @@ class _VersionFlow:
         self.deviations: list[Deviation] = []
 
     def close(self) -> None:
-        self.state.close()
-        self.transport.close()
+        self.client.close()
 
     def at_least(self, version: str) -> bool:
         return version_at_least(self.version, version)
@@ -246,7 +161,7 @@ class _VersionFlow:
         if key == INITIAL_SYNC_KEY:
             c.state.reset_hierarchy()
         c.apply_hierarchy(update)
-        inbox = [f for f in update.added if int(f.type) == INBOX_TYPE]
+        inbox = [f for f in update.added if int(f.type) == FolderType.Inbox]
         if inbox:
             self.inbox = inbox[0].server_id
         changes = len(update.added) + len(update.updated) + len(update.deleted)
@@ -506,11 +421,9 @@ def _versions_to_run(config: MatrixConfig, advertised: list[str]) -> list[str]:
 
 def run_matrix(config: MatrixConfig) -> MatrixReport:
     """OPTIONS, then the flow at each version, then the deviation probes."""
-    from .probes import probe_deviations, version_deviations
-
     log = config.log or (lambda message: None)
     started = time.monotonic()
-    base = server_url(config.url)
+    base = resolve_target(config.url).base
     _versions_to_run(config, [])  # bad --version values fail before any traffic
     with tempfile.TemporaryDirectory(prefix="eas-matrix-") as tmp:
         workdir = Path(tmp)

@@ -19,7 +19,7 @@ from .config import (
     parse_quirks,
     parse_users,
 )
-from .control import ControlClient, ControlError
+from .control_client import ControlClient, ControlError
 from .faults import Fault, FaultError
 from .server import MockServer, ServerHandle, SubprocessServer, spawn
 

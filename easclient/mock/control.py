@@ -1,4 +1,5 @@
-"""The control API under ``/_mock/`` and a small client for it.
+"""The control API under ``/_mock/`` (the server side; :mod:`easclient.mock.control_client` is
+the client).
 
 Every call needs the control token (``Authorization: Bearer <token>``), printed when the server
 starts. Calls:
@@ -17,11 +18,9 @@ from __future__ import annotations
 
 import json
 import secrets
-import ssl
 import time
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -178,79 +177,3 @@ def control_routes(state: MockState) -> list[Route]:
         Route("/_mock/wipe", guarded(wipe), methods=["POST"]),
         Route("/_mock/devices", guarded(devices), methods=["GET"]),
     ]
-
-
-class ControlError(Exception):
-    """The control API refused a call (the message is the server's)."""
-
-
-#: What httpx takes as ``verify``: a context, a CA bundle path, or on/off.
-_Verify = ssl.SSLContext | str | bool
-
-
-class ControlClient:
-    """A blocking client for the control API (tests, ``eas check``, locust)."""
-
-    def __init__(self, url: str, token: str, *, verify: _Verify = True, timeout: float = 10.0):
-        self.url = url.rstrip("/")
-        self._client = httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"Bearer {token}"},
-            verify=verify,
-            timeout=timeout,
-        )
-
-    def _call(self, method: str, path: str, payload: object = None) -> Any:
-        resp = self._client.request(method, path, json=payload)
-        if resp.status_code != 200:
-            try:
-                message = resp.json().get("error", resp.text)
-            except ValueError:
-                message = resp.text
-            raise ControlError(f"{method} {path}: HTTP {resp.status_code}: {message}")
-        return resp.json()
-
-    def deliver(
-        self, user: str, count: int = 1, folder: str = INBOX_ID, subject: str | None = None
-    ) -> list[dict]:
-        payload = {"user": user, "count": count, "folder": folder}
-        if subject is not None:
-            payload["subject"] = subject
-        return self._call("POST", "/_mock/deliver", payload)["messages"]
-
-    def add_faults(self, *rules: dict) -> list[dict]:
-        return self._call("POST", "/_mock/faults", list(rules))["faults"]
-
-    def add_fault(self, **rule: object) -> dict:
-        return self.add_faults(rule)[0]
-
-    def faults(self) -> list[dict]:
-        return self._call("GET", "/_mock/faults")["faults"]
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/_mock/faults")
-
-    def remove_fault(self, rule_id: int) -> None:
-        self._call("DELETE", f"/_mock/faults/{rule_id}")
-
-    def stats(self) -> dict:
-        return self._call("GET", "/_mock/stats")
-
-    def devices(self) -> dict:
-        return self._call("GET", "/_mock/devices")["devices"]
-
-    def wipe(self, user: str, device_id: str, account_only: bool = False) -> dict:
-        return self._call(
-            "POST",
-            "/_mock/wipe",
-            {"user": user, "device_id": device_id, "account_only": account_only},
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> ControlClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

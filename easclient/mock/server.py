@@ -14,7 +14,6 @@ import json
 import logging
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -23,9 +22,12 @@ from dataclasses import dataclass, field
 
 import uvicorn
 
+from easclient.tls import httpx_verify
+from easclient.url import parse_server_url
+
 from .app import build_app
 from .config import MockConfig, MockConfigError, User
-from .control import ControlClient
+from .control_client import ControlClient
 from .limits import limited_h11_protocol
 from .state import MockState
 from .tls import TLSFiles, make_tls_files
@@ -49,7 +51,7 @@ class ServerHandle:
     def control(self) -> ControlClient:
         """A control-API client (made on first use)."""
         if self._control is None:
-            verify = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
+            verify = httpx_verify(self.ca_file)
             self._control = ControlClient(self.url, self.control_token, verify=verify)
         return self._control
 
@@ -147,7 +149,7 @@ class MockServer:
             return
         self._sock = self._bind()
         if self.config.tls:
-            host = self.url.split("://")[1].rsplit(":", 1)[0].strip("[]")
+            host = parse_server_url(self.url).host
             names = list(self.config.tls_names) or [host, "localhost"]
             self.tls = make_tls_files(names, self.config.tls_dir)
         self.state.url = self.url

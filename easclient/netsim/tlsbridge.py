@@ -11,6 +11,7 @@ import ssl
 from dataclasses import dataclass
 
 from easclient.netsim.errors import NetsimError
+from easclient.tls import TlsConfigError, client_context
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,10 @@ def build_contexts(bridge: TlsBridge) -> TlsContexts:
                 f"cannot load TLS certificate {bridge.cert_file!r} / key {bridge.key_file!r}: {exc}"
             ) from exc
     try:
-        client = ssl.create_default_context(cafile=bridge.upstream_ca_file)
-    except (OSError, ssl.SSLError) as exc:
+        client = client_context(bridge.upstream_ca_file, verify=bridge.upstream_verify)
+    except TlsConfigError as exc:
         raise NetsimError(
-            f"cannot load upstream CA file {bridge.upstream_ca_file!r}: {exc}"
+            f"cannot load upstream CA file {bridge.upstream_ca_file!r}: {exc.__cause__}",
+            value=bridge.upstream_ca_file,
         ) from exc
-    if not bridge.upstream_verify:
-        client.check_hostname = False
-        client.verify_mode = ssl.CERT_NONE
     return TlsContexts(server=server, client=client, ca_pem=ca_pem)

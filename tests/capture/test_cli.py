@@ -8,29 +8,17 @@ import subprocess
 import sys
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from easclient.capture import read_capture
-from easclient.cli import capture as capture_cli
-from easclient.cli import query as query_cli
-from easclient.cli import replay as replay_cli
+from easclient.cli import _load, app
 
 from .conftest import FIXTURES, PASSWORD
 
 SPEC_BASE64 = "jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l"  # MS-ASHTTP's example pair, at 14.0
 SPEC_PLAIN = "Cmd=Sync&User=rmjones&DeviceId=v140Device&DeviceType=SmartPhone"
 
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-for module in (query_cli, capture_cli, replay_cli):
-    module.register(app)
+_load()  # the whole of eas: query (tools), capture and replay (reproduce)
 
 
 @pytest.fixture(scope="module")

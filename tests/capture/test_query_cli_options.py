@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import typer
 from typer.testing import CliRunner
 
-from easclient.cli import query as query_cli
+from easclient.cli.groups import group
 
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-query_cli.register(app)
+app = group("tools")  # the tools commands only
 
 PLAIN = "Cmd=Sync&User=a&DeviceId=b&DeviceType=c"
 

@@ -12,26 +12,17 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from easclient.check import CheckOptions, Result, parse_target
 from easclient.check.demo import DemoSettings, run_demo
 from easclient.check.session import check_url
-from easclient.cli import check as check_cli
+from easclient.cli.groups import group
 from easclient.netsim import NatProxyConfig, OnIdle, TlsBridge, start_in_thread
 
 from .conftest import endpoint_at_path, options_blocking_proxy
 
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-check_cli.register(app)
+app = group("diagnose")  # the diagnose commands only
 
 
 def run(server, *args: str):

@@ -11,8 +11,9 @@ from easclient.check.context import CheckContext, CheckOptions
 from easclient.check.network import classify, dns_step, tcp_step
 from easclient.check.report import Result
 from easclient.check.runner import NETWORK_STEPS, run_steps
-from easclient.check.target import CheckError, parse_target
+from easclient.check.target import parse_target
 from easclient.check.tls import CertInfo, name_in_cert
+from easclient.errors import EasError
 
 from .conftest import issue, serve, server_context
 
@@ -54,7 +55,8 @@ def test_parse_target_defaults_and_resolve_forms() -> None:
     ],
 )
 def test_parse_target_rejects_bad_input_naming_it(url, resolve, needle) -> None:
-    with pytest.raises(CheckError, match=needle):
+    # A URL is refused by the one URL normaliser (UrlError), --resolve by the check (CheckError).
+    with pytest.raises(EasError, match=needle):
         parse_target(url, resolve)
 
 
@@ -298,5 +300,5 @@ def _cert(dns=(), ips=(), cn=None, san=True) -> CertInfo:
         (_cert(["other.test"], cn="mail.example.test"), "mail.example.test", False),
     ],
 )
-def test_name_in_cert(cert: CertInfo, used: str, ok: bool) -> None:
+def test_a_name_matches_a_certificate_as_rfc_6125_says(cert: CertInfo, used: str, ok: bool) -> None:
     assert name_in_cert(cert, used) is ok

@@ -10,25 +10,16 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from easclient.check import CheckOptions, parse_target
 from easclient.check.probe_step import run_probe
-from easclient.cli import probe as probe_cli
+from easclient.cli.groups import group
 from easclient.netsim import NatProxyConfig, OnIdle, start_in_thread
 
 IDLE = 4.0
 
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-probe_cli.register(app)
+app = group("diagnose")  # the diagnose commands only
 
 
 def _nat(server, on_idle: OnIdle):

@@ -30,14 +30,14 @@ def test_exit_code_counts_only_required_steps_and_warnings_pass() -> None:
     assert _report(("a", Result.SKIP, False)).exit_code == 0
 
 
-def test_verdict() -> None:
+def test_a_required_failure_fails_the_verdict_an_optional_one_warns() -> None:
     assert _report(("a", Result.PASS, True)).verdict is Verdict.PASS
     assert _report(("a", Result.PASS, True), ("b", Result.FAIL, False)).verdict is Verdict.WARN
     assert _report(("a", Result.WARN, True)).verdict is Verdict.WARN
     assert _report(("a", Result.FAIL, True), ("b", Result.WARN, True)).verdict is Verdict.FAIL
 
 
-def test_json_shape() -> None:
+def test_json_report_keeps_its_shape() -> None:
     doc = json.loads(to_json(_report(("dns", Result.PASS, True), ("ping", Result.FAIL, True))))
     assert doc["verdict"] == "fail" and doc["ok"] is False
     assert [(s["name"], s["result"], s["detail"]) for s in doc["steps"]] == [
@@ -47,7 +47,7 @@ def test_json_shape() -> None:
     assert set(doc["steps"][0]) >= {"why", "fix", "seconds", "required"}
 
 
-def test_junit_shape() -> None:
+def test_junit_report_has_a_case_per_step() -> None:
     report = _report(
         ("dns", Result.PASS, True),
         ("tls-dates", Result.WARN, True),

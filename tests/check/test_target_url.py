@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from easclient.check.target import CheckError, parse_target
+from easclient.check.target import parse_target
+from easclient.url import UrlError
 
 
 @pytest.mark.parametrize(
@@ -16,7 +17,7 @@ from easclient.check.target import CheckError, parse_target
     ],
 )
 def test_bad_url_names_itself(url: str, message: str) -> None:
-    with pytest.raises(CheckError) as caught:
+    with pytest.raises(UrlError) as caught:
         parse_target(url)
     assert message in str(caught.value)
     assert url in str(caught.value)

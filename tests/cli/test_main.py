@@ -55,7 +55,7 @@ def test_exit_codes_of_commands_pass_through() -> None:
     assert bad.stderr.startswith("eas: error: ")
 
 
-def test_version() -> None:
+def test_version_prints_the_installed_package_version() -> None:
     from importlib.metadata import version
 
     proc = _eas("--version")

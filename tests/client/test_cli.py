@@ -7,26 +7,16 @@ import subprocess
 import sys
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from easclient.cli import client as client_cli
+from easclient.cli.groups import group
 
 from .fake_server import FakeServer, serve
 
 PASSWORD = "hunter2-Secret"
 
 
-# A fresh app with only these commands: the package's own app is left alone.
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-client_cli.register(app)
+app = group("device")  # the device commands only
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +29,7 @@ def run(runner, *args, env=None):
     return runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
 
-def test_options_json(runner):
+def test_options_json_lists_versions_commands_and_the_chosen_version(runner):
     server = FakeServer(versions=("2.5", "12.0", "12.1", "14.0"))
     with serve(server) as url:
         r = run(runner, "options", url, "--json", "--profile", "iphone")

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import typer
 from typer.testing import CliRunner
 
-from easclient.cli import client as client_cli
+from easclient.cli.groups import group
 
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-client_cli.register(app)
+app = group("device")  # the device commands only
 
 
 def _run(server, *args: str, tmp_path=None):

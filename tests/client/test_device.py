@@ -16,9 +16,7 @@ from easclient.client.device import (
     SyncFailed,
 )
 from easclient.client.heartbeat import FixedHeartbeat, PingOutcome
-from easclient.client.profiles import get_profile
-from easclient.client.state import DeviceState
-from easclient.client.transport import BasicAuth, HttpxTransport
+from easclient.client.transport import BasicAuth
 from easclient.errors import EasError
 from easclient.protocol import (
     AccountBlocked,
@@ -46,33 +44,20 @@ class Sleeps(list):
 
 
 @pytest.fixture
-def make(tmp_path):
-    made = []
-
-    def _make(server, *, profile="android", transport=None, capture=None, **kw):
-        tr = HttpxTransport(
+def make(eas_client):
+    def _make(server, *, profile="android", transport=None, capture=None, **kw) -> EasClient:
+        kw.setdefault("sleep", Sleeps())
+        return eas_client(
             BASE,
             auth=BasicAuth("alice", PASSWORD),
-            transport=transport or mock_transport(server),
+            http_transport=transport or mock_transport(server),
             capture=capture,
-        )
-        state = DeviceState(tmp_path / f"state{len(made)}.sqlite3")
-        kw.setdefault("sleep", Sleeps())
-        client = EasClient(
-            tr,
-            user="alice",
-            profile=get_profile(profile),
+            profile=profile,
             device_id="androidc0000000001",
-            state=state,
             **kw,
         )
-        made.append((tr, state))
-        return client
 
-    yield _make
-    for tr, state in made:
-        tr.close()
-        state.close()
+    return _make
 
 
 def held(client, fid):
@@ -256,7 +241,7 @@ def test_remote_wipe_is_acknowledged_recorded_and_deletes_nothing(make, tmp_path
     assert ack.remote_wipe_status == 1
     assert client.state.events("remote-wipe")
     assert held(client, "5") == before  # nothing deleted, state file intact
-    assert (tmp_path / "state0.sqlite3").exists()
+    assert client.state.path.exists()
 
 
 def test_status_140_without_a_wipe_in_provision_is_not_called_acknowledged(make):

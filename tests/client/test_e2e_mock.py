@@ -5,45 +5,17 @@ import time
 
 import pytest
 
-from easclient.client import (
-    BasicAuth,
-    DeviceState,
-    EasClient,
-    HttpxTransport,
-    PingOutcome,
-    RemoteWipeAcknowledged,
-    get_profile,
-)
+from easclient.client import PingOutcome, RemoteWipeAcknowledged
 from easclient.client.heartbeat import FixedHeartbeat
 
 
 @pytest.fixture
-def device(eas_mock_server, tmp_path):
-    made = []
-
+def device(eas_client, eas_mock_server):
     def _make(profile="iphone", *, ca_file=None, user=None, **kw):
-        user = user or eas_mock_server.user
-        tr = HttpxTransport(
-            eas_mock_server.url, auth=BasicAuth(user.name, user.password), ca_file=ca_file
-        )
-        st = DeviceState(tmp_path / f"{profile}-{len(made)}.sqlite3")
-        p = get_profile(profile)
-        c = EasClient(
-            tr,
-            user=user.name,
-            profile=p,
-            device_id=p.device_id(f"{user.name}-{len(made)}"),
-            state=st,
-            sleep=lambda s: None,
-            **kw,
-        )
-        made.append((tr, st))
-        return c
+        name = (user or eas_mock_server.user).name
+        return eas_client(eas_mock_server, user=name, profile=profile, ca_file=ca_file, **kw)
 
-    yield _make
-    for tr, st in made:
-        tr.close()
-        st.close()
+    return _make
 
 
 @pytest.mark.parametrize("profile", ["iphone", "android", "outlook", "windows-mobile"])
@@ -66,7 +38,7 @@ def test_provision_foldersync_and_sync_all_mail(device, eas_mock_server, profile
     [("windows-mobile", "2.5"), ("windows-mobile", "12.0"), ("iphone", "16.0")],
 )
 def test_forced_protocol_versions(device, profile, version):
-    client = device(profile, version=version)
+    client = device(profile, protocol=version)
     report = client.sync_all_mail()
     inbox = next(f for f in report.folders.values() if f.name == "Inbox")
     assert inbox.total == 10

@@ -64,11 +64,11 @@ def _exc_from(behaviour, scheme="http", timeout=2.0):
         server.stop()
 
 
-def test_rst_is_reset():
+def test_a_reset_connection_is_outcome_reset():
     assert classify_ping_exception(_exc_from("reset")) is PingOutcome.RESET
 
 
-def test_fin_is_closed():
+def test_a_close_without_answer_is_outcome_closed():
     assert classify_ping_exception(_exc_from("close")) is PingOutcome.CLOSED
 
 

@@ -7,16 +7,10 @@ own faults give the HTTP-error case.
 
 import pytest
 
-from easclient.client import (
-    BasicAuth,
-    DeviceState,
-    EasClient,
-    HttpxTransport,
-    PingOutcome,
-    get_profile,
-)
+from easclient.client import PingOutcome
 from easclient.client.heartbeat import AospHeartbeat, AospIcsHeartbeat, TechnetHeartbeat
 from easclient.netsim import NatProxy, NatProxyConfig, OnIdle, ProxyThread
+from easclient.url import parse_server_url
 
 HEARTBEAT = 2
 MARGIN = 1.0
@@ -24,35 +18,29 @@ IDLE = 0.8
 
 
 @pytest.fixture
-def through_nat(eas_mock_server, tmp_path):
-    opened = []
+def through_nat(eas_mock_server, eas_client):
+    proxies = []
 
     def _make(on_idle, strategy, idle=IDLE):
-        host, port = eas_mock_server.url.removeprefix("http://").split(":")
+        server = parse_server_url(eas_mock_server.url)
         proxy = ProxyThread(
             NatProxy(
                 NatProxyConfig(
-                    target_host=host, target_port=int(port), idle_timeout=idle, on_idle=on_idle
+                    target_host=server.host,
+                    target_port=server.effective_port,
+                    idle_timeout=idle,
+                    on_idle=on_idle,
                 )
             )
         ).start()
-        u = eas_mock_server.user
-        tr = HttpxTransport(eas_mock_server.url, auth=BasicAuth(u.name, u.password))
-        st = DeviceState(tmp_path / f"s{len(opened)}.sqlite3")
-        p = get_profile("android")
-        client = EasClient(
-            tr, user=u.name, profile=p, device_id=p.device_id(str(len(opened))), state=st,
-            heartbeat=strategy, ping_margin=MARGIN, sleep=lambda s: None,
-        )  # fmt: skip
-        opened.append((proxy, tr, st))
+        proxies.append(proxy)
+        client = eas_client(profile="android", heartbeat=strategy, ping_margin=MARGIN)
         client.sync_all_mail()  # directly: a slow moment here must not meet the idle timeout
-        tr.base_url = f"http://{proxy.host}:{proxy.port}"  # Pings go through the NAT
+        client.transport.base_url = f"http://{proxy.host}:{proxy.port}"  # Pings go through the NAT
         return client
 
     yield _make
-    for proxy, tr, st in opened:
-        tr.close()
-        st.close()
+    for proxy in proxies:
         proxy.stop()
 
 
@@ -103,19 +91,11 @@ def test_technet_finds_the_ceiling_below_the_idle_timeout(through_nat):
     assert tech.next_heartbeat() == 1 and tech.holding
 
 
-def test_proxy_502_is_http_error(eas_mock_server, tmp_path):
-    u = eas_mock_server.user
-    p = get_profile("android")
+def test_proxy_502_is_http_error(eas_mock_server, eas_client):
     strategy = AospHeartbeat(start=5, minimum=1, maximum=10, step=1)
-    with (
-        HttpxTransport(eas_mock_server.url, auth=BasicAuth(u.name, u.password)) as tr,
-        DeviceState(tmp_path / "s") as st,
-    ):
-        client = EasClient(
-            tr, user=u.name, profile=p, device_id="androidc1", state=st, heartbeat=strategy
-        )
-        client.sync_all_mail()
-        eas_mock_server.control.add_fault(action="http_status", command="Ping", status=502, count=1)
-        report = client.ping()
+    client = eas_client(profile="android", heartbeat=strategy)
+    client.sync_all_mail()
+    eas_mock_server.control.add_fault(action="http_status", command="Ping", status=502, count=1)
+    report = client.ping()
     assert report.outcome is PingOutcome.HTTP_ERROR and "502" in report.error
     assert strategy.next_heartbeat() == 5  # not a network failure: AOSP leaves it

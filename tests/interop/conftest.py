@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.client import BasicAuth, DeviceState, EasClient, get_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "interop"
@@ -142,7 +142,7 @@ class Device:
 @pytest.fixture
 def make_device(sogo: Sogo, tmp_path: Path) -> Iterator[Callable[..., Device]]:
     """A fresh device (own DeviceId and state) of the client, talking to SOGo."""
-    opened: list[tuple[HttpxTransport, DeviceState]] = []
+    opened: list[EasClient] = []
 
     def make(
         user: str = "alice",
@@ -158,28 +158,23 @@ def make_device(sogo: Sogo, tmp_path: Path) -> Iterator[Callable[..., Device]]:
             httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
         )
         u = sogo.user(user)
-        transport = HttpxTransport(
+        p = get_profile(profile)
+        client = EasClient.connect(
             sogo.url,  # .../SOGo/Microsoft-Server-ActiveSync: the client sends requests there
             auth=BasicAuth(user, password if password is not None else u.password),
-            transport=counter,
-            read_timeout=60,
-        )
-        state = DeviceState(tmp_path / f"{uuid.uuid4().hex}.db")
-        opened.append((transport, state))
-        p = get_profile(profile)
-        client = EasClient(
-            transport,
-            user=user,
             profile=p,
+            state=tmp_path / f"{uuid.uuid4().hex}.db",
             device_id=p.device_id(f"interop-{uuid.uuid4().hex}"),
-            state=state,
-            version=version,
+            protocol=version,
+            read_timeout=60,
+            http_transport=counter,
             base64_query=base64_query,
         )
-        return Device(client, counter, state)
+        opened.append(client)
+        assert isinstance(client.state, DeviceState)
+        return Device(client, counter, client.state)
 
     yield make
-    for transport, state in opened:
+    for client in opened:
         with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread already
-            state.close()
-        transport.close()
+            client.close()

@@ -18,7 +18,7 @@ from easclient.client import (
     PingOutcome,
     get_profile,
 )
-from easclient.protocol import AuthenticationFailed, ServerError
+from easclient.protocol import AuthenticationFailed, FolderType, ServerError
 from easclient.protocol.email import Email
 from easclient.protocol.getitemestimate import (
     EstimateCollection,
@@ -42,8 +42,6 @@ from easclient.protocol.sync import (
 
 from .conftest import VERSIONS
 
-INBOX = 2
-
 
 def _walk(el):
     yield el
@@ -52,7 +50,7 @@ def _walk(el):
 
 
 def _inbox(device) -> str:
-    return next(f.server_id for f in device.state.folders() if f.type == INBOX)
+    return next(f.server_id for f in device.state.folders() if f.type == FolderType.Inbox)
 
 
 def _sync_items(client, inbox: str, version: str) -> tuple[str, dict[str, Email]]:
@@ -114,7 +112,7 @@ def test_foldersync_initial_incremental_add_and_delete(sogo, make_device, versio
     folders = dev.state.folders()
     names = {f.display_name: f.type for f in folders}
     assert added == len(folders) >= 4 and deleted == 0
-    assert names["INBOX"] == INBOX
+    assert names["INBOX"] == FolderType.Inbox
     for special in ("Sent", "Drafts", "Trash"):
         assert special in names
     assert dev.client.folder_sync() == (0, 0)
@@ -161,7 +159,8 @@ def test_ping_expires_after_the_heartbeat(make_device, version):
     if first.status == 2:
         # SOGo's first Ping after a complete Sync reports the folder as changed (it records the
         # SyncKey only when the client uses it); the Sync it asks for brings nothing.
-        rep = dev.client.sync_collection(next(f for f in dev.state.folders() if f.type == INBOX))
+        inbox = next(f for f in dev.state.folders() if f.type == FolderType.Inbox)
+        rep = dev.client.sync_collection(inbox)
         assert (rep.added, rep.changed, rep.deleted) == (0, 0, 0)
     report = dev.client.ping(heartbeat=5)
     assert report.status == 1 and report.outcome is PingOutcome.NO_CHANGES
@@ -172,7 +171,7 @@ def test_ping_expires_after_the_heartbeat(make_device, version):
 def test_ping_woken_by_mail_then_sync_brings_it(sogo, make_device, version):
     dev = make_device(version=version)
     dev.client.sync_all_mail()
-    inbox_folder = next(f for f in dev.state.folders() if f.type == INBOX)
+    inbox_folder = next(f for f in dev.state.folders() if f.type == FolderType.Inbox)
     inbox = inbox_folder.server_id
     settle = dev.client.ping(heartbeat=5)
     if settle.status == 2:
@@ -326,7 +325,7 @@ def test_malformed_synckey_is_http_501_a_clear_error_then_a_restart_from_zero(so
     raises a typed error naming the code, and a restart from SyncKey 0 brings everything back."""
     dev = make_device(version="14.1")
     dev.client.sync_all_mail()
-    inbox = next(f for f in dev.state.folders() if f.type == INBOX)
+    inbox = next(f for f in dev.state.folders() if f.type == FolderType.Inbox)
     key = dev.state.sync_key(inbox.server_id)
     dev.state.apply_sync(inbox.server_id, "garbage!key", expected_sync_key=key)
     with pytest.raises(ServerError) as info:

@@ -9,6 +9,7 @@ import sys
 import pytest
 from rich.console import Console
 
+from easclient import MemoryState
 from easclient.client.heartbeat import PingOutcome, TechnetHeartbeat
 from easclient.client.state import Folder, StateError, StoredItem
 from easclient.load import (
@@ -16,7 +17,6 @@ from easclient.load import (
     Aggregate,
     FleetError,
     LoadStats,
-    MemoryState,
     ScenarioError,
     load_scenario,
     read_accounts,

@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent(
     import json, sys
     sys.path.insert(0, sys.argv[1])
     from easclient.client import BasicAuth, EasClient, NetworkError, get_profile
-    from easclient.load.memstate import MemoryState
+    from easclient import MemoryState
     from easclient.protocol import build_options_request
     from loadtests.transport import GeventTransport
 

@@ -13,6 +13,8 @@ import pytest
 
 from easclient.mock import MockConfig, MockServer, spawn
 from easclient.mock.config import MockConfigError, generate_users, parse_users
+from easclient.tls import client_context
+from easclient.url import parse_server_url
 
 from .helpers import PATH, RawDevice
 
@@ -69,7 +71,7 @@ def test_tls_with_the_written_ca(tmp_path):
     with MockServer(config).start_in_thread() as server:
         assert server.url.startswith("https://127.0.0.1:")
         assert server.ca_file == str(tmp_path / "ca.pem")
-        verify = ssl.create_default_context(cafile=server.ca_file)
+        verify = client_context(server.ca_file)
         resp = httpx.options(server.url + PATH, auth=("a", "b"), verify=verify)
         assert resp.status_code == 200
         with pytest.raises(httpx.ConnectError):
@@ -82,18 +84,19 @@ def test_tls_names_reproduce_a_name_mismatch(tmp_path):
     with MockServer(config).start_in_thread() as server:
         with pytest.raises(httpx.ConnectError) as err:
             httpx.options(
-                server.url + PATH, verify=ssl.create_default_context(cafile=server.ca_file)
+                server.url + PATH, verify=client_context(server.ca_file)
             )
         assert isinstance(err.value.__context__, ssl.SSLCertVerificationError) or "match" in str(
             err.value
         )
         # The certificate does name the other host: a client told to expect it accepts it.
-        ctx = ssl.create_default_context(cafile=server.ca_file)
-        host, port = server.url.split("//")[1].split(":")
+        ctx = client_context(server.ca_file)
+        where = parse_server_url(server.url)
+        host, port = where.host, where.effective_port
         import socket
 
         with (
-            socket.create_connection((host, int(port)), timeout=5) as raw,
+            socket.create_connection((host, port), timeout=5) as raw,
             ctx.wrap_socket(raw, server_hostname="mail.example.com") as tls,
         ):
             assert tls.getpeercert()["subjectAltName"] == (("DNS", "mail.example.com"),)

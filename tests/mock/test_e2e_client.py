@@ -7,41 +7,15 @@ import time
 
 import pytest
 
-from easclient.client import (
-    BasicAuth,
-    DeviceState,
-    EasClient,
-    HttpxTransport,
-    PingOutcome,
-    get_profile,
-)
+from easclient.client import PingOutcome
 
 
 @pytest.fixture
-def make_client(tmp_path):
-    opened = []
+def make_client(eas_client):
+    def make(server, user_index: int = 0, **kw):
+        return eas_client(server, user=server.users[user_index].name, ping_margin=5.0, **kw)
 
-    def make(server, user_index: int = 0, **kw) -> EasClient:
-        user = server.users[user_index]
-        transport = HttpxTransport(server.url, auth=BasicAuth(user.name, user.password))
-        state = DeviceState(tmp_path / f"{user.name}-{len(opened)}.sqlite")
-        opened.append((transport, state))
-        profile = get_profile("iphone")
-        kw.setdefault("sleep", lambda seconds: None)  # throttling back-off without waiting
-        return EasClient(
-            transport,
-            user=user.name,
-            profile=profile,
-            device_id=f"e2e{len(opened)}",
-            state=state,
-            ping_margin=5.0,
-            **kw,
-        )
-
-    yield make
-    for transport, state in opened:
-        transport.close()
-        state.close()
+    return make
 
 
 def test_provision_folder_sync_sync_all_mail(eas_mock_server, make_client):

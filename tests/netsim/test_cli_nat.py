@@ -7,7 +7,6 @@ import json
 import selectors
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 
@@ -15,6 +14,7 @@ import pytest
 import trustme
 
 from easclient.netsim.peers import LongPollServer, long_poll
+from easclient.tls import client_context
 
 
 def _start(*args: str) -> tuple[subprocess.Popen, dict]:
@@ -94,7 +94,7 @@ def test_tls_bridge_writes_its_ca(tmp_path):
     )
     try:
         assert ready["tls_ca"] == str(ca_out)
-        ctx = ssl.create_default_context(cafile=str(ca_out))
+        ctx = client_context(ca_out)
         with (
             socket.create_connection(("127.0.0.1", _port(ready["listen"])), timeout=3) as raw,
             ctx.wrap_socket(raw, server_hostname="localhost") as tls,

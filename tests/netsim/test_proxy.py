@@ -26,6 +26,7 @@ from easclient.netsim import (
     start_in_thread,
 )
 from easclient.netsim.peers import LongPollServer, long_poll
+from easclient.tls import client_context
 
 IDLE = 0.3
 
@@ -356,7 +357,7 @@ def test_tls_bridging(tmp_path):
                 tls.sendall(b"hello\n")
                 assert tls.recv(100) == b"server says hello\n"
             # A client that trusts only the server's CA rejects the proxy's certificate.
-            strict = ssl.create_default_context(cafile=str(server_ca_file))
+            strict = client_context(server_ca_file)
             with (
                 socket.create_connection(("127.0.0.1", nat.port), timeout=3) as raw,
                 pytest.raises(ssl.SSLCertVerificationError),

@@ -6,24 +6,14 @@ import subprocess
 import sys
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from easclient.cli import wbxml as wbxml_cli
+from easclient.cli.groups import group
 from easclient.wbxml import decode, encode, from_xml
 
 from .test_golden import SENDMAIL, SYNC_RESPONSE, SYNC_RESPONSE_BYTES, SYNC_RESPONSE_XML
 
-# A fresh app with only this group: the package's own app is left alone.
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-wbxml_cli.register(app)
+app = group("tools")  # the tools commands only
 
 
 @pytest.fixture

@@ -3,23 +3,14 @@ version, an unknown version listed readably."""
 
 from __future__ import annotations
 
-import typer
 from typer.testing import CliRunner
 
-from easclient.cli import wbxml as wbxml_cli
+from easclient.cli.groups import group
 from easclient.wbxml import to_xml
 
 from .test_golden import SYNC_RESPONSE
 
-app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-wbxml_cli.register(app)
+app = group("tools")  # the tools commands only
 
 
 def _run(*args: str):

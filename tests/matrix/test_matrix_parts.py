@@ -1,5 +1,4 @@
-"""The matrix's own parts, without a server: URL checks, rendering and the CLI's argument
-errors."""
+"""The matrix's own parts, without a server: rendering and the CLI's argument errors."""
 
 from __future__ import annotations
 
@@ -11,45 +10,13 @@ from typer.testing import CliRunner
 from easclient.cli import _load, app
 from easclient.matrix import (
     Deviation,
-    MatrixError,
     MatrixReport,
     StepResult,
     VersionRun,
     render_json,
     render_table,
-    server_url,
 )
 from easclient.matrix.runner import _merge_deviations
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://mail.example.com", "https://mail.example.com"),
-        ("https://mail.example.com/", "https://mail.example.com"),
-        (
-            "https://mail.example.com/Microsoft-Server-ActiveSync",
-            "https://mail.example.com/Microsoft-Server-ActiveSync",
-        ),
-        (
-            "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync/",
-            "http://127.0.0.1:20000/SOGo/Microsoft-Server-ActiveSync",
-        ),
-        ("mail.example.com", "https://mail.example.com"),
-    ],
-)
-def test_unit_server_url(url, expected):
-    """The URL as the client is given it: the endpoint path kept (the client sends there)."""
-    assert server_url(url) == expected
-
-
-@pytest.mark.parametrize(
-    "url", ["ftp://host", "http://", "https:///path", "http://h/eas?x=1", "http://h/#f"]
-)
-def test_unit_server_url_refuses(url):
-    with pytest.raises(MatrixError) as info:
-        server_url(url)
-    assert info.value.value == url
 
 
 def _report() -> MatrixReport:
@@ -71,7 +38,7 @@ def _report() -> MatrixReport:
     return report
 
 
-def test_unit_render_table_marks_failures_and_missing_steps():
+def test_the_table_marks_failures_and_steps_a_version_did_not_run():
     report = _report()
     _merge_deviations(report, [Deviation("keepalive", "kept", "reset", "14.1")])
     _merge_deviations(report, [Deviation("keepalive", "kept", "reset", "16.1")])
@@ -96,7 +63,7 @@ def test_unit_render_table_marks_failures_and_missing_steps():
         (["matrix", "http://127.0.0.1:1", "--user", "a", "--version", "3.0"], "3.0"),
     ],
 )
-def test_unit_cli_errors_are_one_line(args, message, monkeypatch):
+def test_bad_matrix_arguments_are_one_line_and_exit_2(args, message, monkeypatch):
     monkeypatch.setenv("EAS_PASSWORD", "pw")
     _load()
     result = CliRunner().invoke(app, args)

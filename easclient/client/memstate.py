@@ -2,23 +2,17 @@
 
 :class:`~easclient.client.DeviceState` keeps everything in an SQLite file, which is right for one
 real device and wrong for 18,000 simulated ones (a connection and a file descriptor each). This
-class answers the same calls that :class:`~easclient.client.EasClient` makes, keeps only what the
+class answers the same calls (:class:`~easclient.client.StateStore`), keeps only what the
 protocol needs to go on (SyncKeys, policy key, folders, the ServerIds held per collection), and
-hands every added item to ``on_add`` so the load generator can time push deliveries.
+hands every added item to ``on_add`` so the load generator can time push deliveries. It is also
+the default of :meth:`EasClient.connect <easclient.client.EasClient.connect>`: nothing on disk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from easclient.client.state import (
-    ApplyResult,
-    Folder,
-    ItemUpdate,
-    MetaValues,
-    StateError,
-    StoredItem,
-)
+from .state import ApplyResult, Folder, ItemUpdate, MetaValues, StateError, StoredItem
 
 
 class MemoryState(MetaValues):
@@ -44,6 +38,12 @@ class MemoryState(MetaValues):
 
     def close(self) -> None:
         """Nothing to release (same surface as DeviceState)."""
+
+    def __enter__(self) -> MemoryState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -133,6 +133,12 @@ class MemoryState(MetaValues):
     def reset_collection(self, collection_id: str) -> int:
         entry = self._collections.pop(collection_id, None)
         return 0 if entry is None else len(entry[1])
+
+    def items(self, collection_id: str) -> list[StoredItem]:
+        """The items held, by ServerId only: no subjects or digests are kept here, so a resync
+        after Sync Status 3 counts items added and deleted, not changed."""
+        entry = self._collections.get(collection_id)
+        return [] if entry is None else [StoredItem(s) for s in sorted(entry[1])]
 
     def item_count(self, collection_id: str) -> int:
         entry = self._collections.get(collection_id)
