@@ -58,6 +58,17 @@ function state()
 }
 
 $cmd = isset($argv[1]) ? $argv[1] : '';
+// Horde keeps device ids upper-cased (as Horde_ActiveSync does with the DeviceId it receives).
+// A device using the base64 query form sends its DeviceId as bytes, which Horde keeps as
+// upper-case hex: the id a test knows is looked up in both forms.
+$devid = isset($argv[2]) ? strtoupper($argv[2]) : '';
+if ($devid !== '' && in_array($cmd, array('wipe', 'cancel-wipe', 'device'))
+    && !$injector->getInstance('Horde_ActiveSyncState')->deviceExists($devid)) {
+    $hex = strtoupper(bin2hex($argv[2]));
+    if ($injector->getInstance('Horde_ActiveSyncState')->deviceExists($hex)) {
+        $devid = $hex;
+    }
+}
 try {
     switch ($cmd) {
     case 'perms':
@@ -77,25 +88,29 @@ try {
         $registry->horde->performBulkActiveSyncDeviceAction('RESET');
         out(array('ok' => true));
     case 'wipe':
-        $registry->horde->performActiveSyncDeviceAction('WIPE', $argv[2]);
+        $registry->horde->performActiveSyncDeviceAction('WIPE', $devid);
         out(array('ok' => true));
     case 'cancel-wipe':
-        $registry->horde->performActiveSyncDeviceAction('CANCEL_WIPE', $argv[2]);
+        $registry->horde->performActiveSyncDeviceAction('CANCEL_WIPE', $devid);
         out(array('ok' => true));
     case 'device':
         $s = state();
-        if (!$s->deviceExists($argv[2])) {
+        if (!$s->deviceExists($devid)) {
             out(array('exists' => false));
         }
+        $db = $injector->getInstance('Horde_Db_Adapter');
+        $rw = $db->selectValue(
+            'SELECT device_rwstatus FROM horde_activesync_device WHERE device_id = ?',
+            array($devid));
         $keys = array();
         foreach ($injector->getInstance('Horde_Db_Adapter')->select(
             'SELECT device_user, device_policykey FROM horde_activesync_device_users'
-            . ' WHERE device_id = ?', array($argv[2])) as $row) {
+            . ' WHERE device_id = ?', array($devid)) as $row) {
             $keys[$row['device_user']] = (string)$row['device_policykey'];
         }
         out(array(
             'exists' => true,
-            'rwstatus' => (int)$s->getDeviceRWStatus($argv[2]),
+            'rwstatus' => (int)$rw,
             'policykeys' => $keys,
         ));
     case 'seed':
