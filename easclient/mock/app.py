@@ -176,9 +176,7 @@ class EasEndpoint:
             log.info("403: query user %r is not the authenticated user", query.user)
             await self._send(send, 403)
             return
-        if query.version not in self.state.config.versions or (
-            query.version == "16.1" and self._quirk(Quirk.NO_16_1)
-        ):
+        if query.version not in self.state.config.versions:
             self.state.stats.bad_requests += 1
             await self._send(send, 400, b"", {"MS-ASProtocolVersions": self._versions()})
             return
@@ -208,7 +206,7 @@ class EasEndpoint:
         versions = list(self.state.config.versions)
         if self._quirk(Quirk.UNADVERTISED_16):
             versions = [v for v in versions if not v.startswith("16.")] or versions
-        if self._quirk(Quirk.NO_16_1):
+        if self._quirk(Quirk.UNADVERTISED_16_1):
             versions = [v for v in versions if v != "16.1"] or versions
         return versions
 

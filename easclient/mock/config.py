@@ -61,8 +61,9 @@ class Quirk(StrEnum):
     #: Horde under PHP 8: a 2.5 Sync that is not the priming one (SyncKey 0) is answered
     #: HTTP 200 ``text/html`` (a TypeError in a message destructor ends the response).
     SYNC_25_TEXT_HTML = "sync-25-text-html"
-    #: Horde_ActiveSync 2.41: 16.0 is its highest version; 16.1 is neither advertised nor served.
-    NO_16_1 = "no-16-1"
+    #: Horde_ActiveSync 2.41: 16.0 is the highest version it advertises; 16.1 is served all the
+    #: same (like 16.0).
+    UNADVERTISED_16_1 = "unadvertised-16-1"
 
 
 SOGO_QUIRKS = frozenset(
@@ -123,7 +124,7 @@ HORDE_QUIRKS = frozenset(
         Quirk.PROVISION_449_WITH_STATUS,
         Quirk.TEMPORARY_POLICYKEY_ACCEPTED,
         Quirk.SYNC_25_TEXT_HTML,
-        Quirk.NO_16_1,
+        Quirk.UNADVERTISED_16_1,
     }
 )
 
