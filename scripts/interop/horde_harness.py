@@ -105,8 +105,10 @@ class Harness:
     users: list[dict[str, str]] = field(default_factory=list)
     seeded: dict[str, list[str]] = field(default_factory=dict)
     settings: dict[str, int | str] = field(default_factory=dict)
-    #: Symlinks written under /etc/horde (removed by ``down``).
+    #: Symlinks written under /etc/horde, and directories made there for them (``down``
+    #: removes both).
     links: list[str] = field(default_factory=list)
+    made_dirs: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -269,7 +271,9 @@ def install_links(h: Harness, links: dict[str, str]) -> None:
             path.unlink()
         elif path.exists():
             raise HarnessError(f"{link} exists (a Horde configured by hand?): left alone")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            path.parent.mkdir()
+            h.made_dirs.append(str(path.parent))
         path.symlink_to(target)
         h.links.append(link)
         h.save()
@@ -295,6 +299,10 @@ def remove_links(h: Harness) -> None:
         if path.is_symlink() and os.readlink(path).startswith(h.dir):
             path.unlink()
     h.links = []
+    for made in reversed(h.made_dirs):
+        with contextlib.suppress(OSError):  # not empty: something else put a file there
+            Path(made).rmdir()
+    h.made_dirs = []
 
 
 # --- the daemons -----------------------------------------------------------------------------

@@ -6,9 +6,12 @@ Add/Change/Delete seen by a second device, Ping woken by a delivery, and Horde's
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -32,7 +35,7 @@ from easclient.protocol.sync import (
 from easclient.protocol.versions import version_at_least
 from easclient.wbxml import ns
 
-from .conftest import HORDE_VERSIONS
+from .conftest import HORDE_VERSIONS, SCRIPTS
 
 C = ns("Calendar")
 CO = ns("Contacts")
@@ -415,3 +418,33 @@ def test_missing_deviceid_is_refused(horde):
     url = req.url(horde.url).replace("DeviceId=x", "DeviceId=")
     resp = httpx.post(url, headers=dict(req.headers), auth=(u.uid, u.password), timeout=30)
     assert resp.status_code in (400, 500), resp.status_code
+
+
+def test_harness_links_only_into_its_state_and_refuses_a_second_server(horde, tmp_path):
+    """What horde-up wrote under /etc/horde is symlinks into its own state directory; a second
+    horde-up while this one runs refuses (Debian's layout allows one configuration) and leaves
+    the first one working."""
+    h = horde.harness.Harness.load(horde.dir)
+    assert len(h.links) == 8
+    for link in h.links:
+        path = Path(link)
+        assert link.startswith("/etc/horde/") and path.is_symlink()
+        assert os.readlink(path).startswith(str(horde.dir))
+    for name, pid in h.pids.items():
+        assert horde.harness._is_ours(pid, h.markers[name]), name
+    other = tmp_path / "second"
+    res = subprocess.run(
+        [str(SCRIPTS / "horde-up"), "--dir", str(other), "--no-install"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 1 and "one at a time" in res.stderr, res.stderr
+    assert all(os.readlink(link).startswith(str(horde.dir)) for link in h.links)
+    assert horde_device_options_ok(horde)
+
+
+def horde_device_options_ok(horde) -> bool:
+    u = horde.user("alice")
+    resp = httpx.options(horde.url, auth=(u.uid, u.password), timeout=30)
+    return resp.status_code == 200 and "16.0" in resp.headers["MS-ASProtocolVersions"]
