@@ -6,6 +6,11 @@ device management (``horde/performActiveSyncDeviceAction``), acknowledged by the
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import uuid
+
 import httpx
 import pytest
 
@@ -155,3 +160,24 @@ def test_wipe_cancelled_on_the_server_is_not_acted_on(horde, horde_device):
     except DeviceError as exc:  # pragma: no cover - the assertion below names it
         pytest.fail(f"a cancelled wipe was still acted on: {exc}")
     assert dev.state.events("remote-wipe") == []
+
+
+def test_eas_sync_after_a_wipe_order_stops_with_one_line(horde, tmp_path):
+    """The CLI as a user runs it: a first `eas sync` pairs the device; Horde's admin orders a
+    wipe; the next `eas sync` acknowledges it, says so in one line and exits non-zero."""
+    state = tmp_path / "cli-device.db"
+    device_id = f"HORDECLI{uuid.uuid4().hex[:12].upper()}"
+    env = {**os.environ, "EAS_PASSWORD": "alice-pw"}
+    cmd = [
+        sys.executable, "-m", "easclient.cli", "sync", horde.url, "--user", "alice",
+        "--state", str(state), "--device-id", device_id, "--protocol", "14.1",
+    ]  # fmt: skip
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    horde.admin("wipe", device_id)
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert second.returncode != 0
+    err = second.stderr.strip()
+    assert "remote wipe" in err and "nothing was deleted" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert horde.admin("device", device_id)["rwstatus"] == RW_WIPED
