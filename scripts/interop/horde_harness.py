@@ -264,10 +264,11 @@ def install_links(h: Harness, links: dict[str, str]) -> None:
     for link, target in links.items():
         path = Path(link)
         if path.is_symlink():
-            old = os.readlink(path)
-            if not old.startswith("/tmp/") or "easclient-horde" not in old:
+            old = Path(os.readlink(path))
+            owner = _link_owner(old)
+            if owner is None:
                 raise HarnessError(f"{link} is a symlink to {old}, not ours: left alone")
-            _other_harness_gone(Path(old))
+            _other_harness_gone(owner)
             path.unlink()
         elif path.exists():
             raise HarnessError(f"{link} exists (a Horde configured by hand?): left alone")
@@ -279,18 +280,27 @@ def install_links(h: Harness, links: dict[str, str]) -> None:
         h.save()
 
 
-def _other_harness_gone(target: Path) -> None:
+def _link_owner(target: Path) -> Path | None:
+    """The state directory of an earlier harness a link points into (STATE/etc/<app>/<file>,
+    STATE holding harness.json or gone), or None when the link is someone else's."""
+    if len(target.parents) < 3 or target.parent.parent.name != "etc":
+        return None
+    state = target.parents[2]
+    if (state / "harness.json").exists() or not state.exists():
+        return state
+    return None
+
+
+def _other_harness_gone(state: Path) -> None:
     """A stale link from an earlier run is replaced; a live harness's is not."""
-    for parent in target.parents:
-        hj = parent / "harness.json"
-        if hj.exists():
-            other = Harness.load(parent)
-            if any(
-                common._group_alive(pid) and _is_ours(pid, other.markers.get(name))
-                for name, pid in other.pids.items()
-            ):
-                raise HarnessError(f"another Horde harness runs from {parent}: one at a time")
-            return
+    if not (state / "harness.json").exists():
+        return
+    other = Harness.load(state)
+    if any(
+        common._group_alive(pid) and _is_ours(pid, other.markers.get(name))
+        for name, pid in other.pids.items()
+    ):
+        raise HarnessError(f"another Horde harness runs from {state}: one at a time")
 
 
 def remove_links(h: Harness) -> None:
