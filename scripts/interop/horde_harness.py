@@ -545,8 +545,11 @@ def migrate(state: Path) -> None:
 
 
 def admin(state: Path, *args: str) -> dict:
-    """Run scripts/interop/horde/admin.php (Horde's own APIs) and return its JSON answer."""
-    out = _php(state, str(PHP_DIR / "admin.php"), *args)
+    """Run scripts/interop/horde/admin.php (Horde's own APIs) and return its JSON answer.
+
+    It runs from the state directory (copied there by ``up``): the web server's user may not
+    be allowed into the checkout."""
+    out = _php(state, str(state / "admin.php"), *args)
     try:
         return json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError) as exc:
@@ -640,6 +643,8 @@ def up(state: Path, *, install_packages: bool = True) -> Harness:
     t1 = time.monotonic()
     try:
         prepare_dirs(state)
+        shutil.copy(PHP_DIR / "admin.php", state / "admin.php")
+        os.chmod(state / "admin.php", 0o644)
         install_links(h, write_config(state, ports))
         proc = start_dovecot(state, ports["imap"])
         h.pids["dovecot"] = proc.pid
