@@ -377,6 +377,47 @@ def test_ping_woken_by_mail_then_sync_brings_it(horde, horde_device, version):
     assert subject in {i.subject for i in dev.state.items(inbox_folder.server_id)}
 
 
+def test_ping_on_the_calendar_woken_by_another_devices_add(horde_device):
+    """Push beyond mail: device B pings its Calendar folder; device A adds an event; B's Ping
+    answers Status 2 naming the calendar, and B's next Sync brings the event."""
+    version = "14.1"
+    b = horde_device(version=version)
+    b.client.folder_sync()
+    cal_b = _folder(b, CALENDAR)
+    key_b, _ = _sync_all(b.client, cal_b, "Calendar", version)
+    subject = f"Wakes a Ping {uuid.uuid4().hex[:6]}"
+    errors: list[BaseException] = []
+
+    def add_on_a() -> None:
+        # Device A lives in this thread only (its SQLite state stays in the thread that made it).
+        try:
+            a = horde_device(version=version)
+            a.client.folder_sync()
+            cal_a = _folder(a, CALENDAR)
+            key_a, _ = _sync_all(a.client, cal_a, "Calendar", version)
+            add = ClientAdd("p1", _event(subject, int(time.time()) + 3 * 86400, version))
+            _sync(a.client, cal_a, "Calendar", version, key_a, [add])
+            a.state.close()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    timer = threading.Timer(0.5, add_on_a)
+    timer.start()
+    try:
+        started = time.monotonic()
+        report = b.client.ping(heartbeat=60, folder_ids=[cal_b])
+        held = time.monotonic() - started
+    finally:
+        timer.join()
+    if errors:
+        raise errors[0]
+    assert report.status == 2 and report.folders == (cal_b,)
+    assert held < 15, held
+    col = _sync(b.client, cal_b, "Calendar", version, key_b)
+    adds = [c for c in col.commands if isinstance(c, SyncAdd)]
+    assert [_text(c.application_data, "Calendar:Subject") for c in adds] == [subject]
+
+
 @pytest.mark.parametrize(
     ("asked", "bound"), [(2, "heartbeat_min"), (100000, "heartbeat_max")], ids=["below", "above"]
 )
