@@ -17,7 +17,7 @@ from easclient.client import BasicAuth, get_profile
 from easclient.protocol import FolderType, build_request
 from easclient.protocol.foldersync import FolderSyncRequest, FolderSyncResponse
 from easclient.protocol.options import build_options_request
-from easclient.protocol.provision import ProvisionRequest
+from easclient.protocol.provision import ProvisionRequest, ProvisionResponse
 from easclient.protocol.provision_flow import ProvisionFlow, ProvisionOutcome, ProvisionResult
 from easclient.protocol.status import PingStatus
 from easclient.protocol.sync import (
@@ -138,6 +138,7 @@ def probe_deviations(config: MatrixConfig, report: MatrixReport, base: str, vers
     """Send each probe once at ``version`` and record what came back."""
     raw = _Raw(config, base, version)
     try:
+        _probe_provisioning(raw, report)
         raw.provision()
         _probe_credentials(raw, report)
         _probe_device_id(raw, report)
@@ -147,6 +148,53 @@ def probe_deviations(config: MatrixConfig, report: MatrixReport, base: str, vers
         raw.close()
     if config.keepalive_probe:
         _probe_keepalive(config, report, base, version)
+
+
+def _probe_provisioning(raw: _Raw, report: MatrixReport) -> None:
+    """On a server that asks devices to provision: how it says so, and whether the temporary
+    PolicyKey of the first Provision phase is taken as a final one. Silent where the server
+    never asks (SOGo: no policy)."""
+    v = raw.version
+    body = FolderSyncRequest("0").to_element(v)
+    r, el = raw.post("FolderSync", body, auth=raw.auth)
+    if r.status_code == 449 and el is not None:
+        # MS-ASHTTP 2.2.2.1.1: 449 alone; MS-ASPROV 3.2.5.1.2: from 14.0 HTTP 200 + Status 142.
+        _record(
+            report,
+            "provision-required",
+            False,
+            "HTTP 449 without a body, or (14.0+) HTTP 200 with Status 142 (MS-ASPROV 3.2.5.1.2)",
+            f"HTTP 449 with a WBXML Status {el.findtext('Status')}",
+            v,
+        )
+    elif r.status_code == 449 or (r.status_code == 200 and el is not None and _asks_policy(el)):
+        report.conforming.append("provision-required")
+    else:
+        return
+    info = raw.profile.device_information() if version_at_least(v, "14.1") else None
+    pr, pel = raw.post("Provision", ProvisionRequest.initial(v, info).to_element(v), auth=raw.auth)
+    if pr.status_code != 200 or pel is None:
+        return
+    first = ProvisionResponse.from_element(pel)
+    if first.policy_key is None:
+        return
+    raw.policy_key = first.policy_key
+    r, el = raw.post("FolderSync", body, auth=raw.auth)
+    raw.policy_key = None
+    served = r.status_code == 200 and el is not None and el.findtext("Status") == "1"
+    _record(
+        report,
+        "temporary-policykey",
+        not served,
+        "the temporary PolicyKey is good only for acknowledging the policy: 449 or Status 144 "
+        "(MS-ASPROV 3.1.5.1)",
+        f"served with it ({_describe(r, el)})",
+        v,
+    )
+
+
+def _asks_policy(el: wbxml.Element) -> bool:
+    return el.findtext("Status") in ("142", "143", "144")
 
 
 def _probe_credentials(raw: _Raw, report: MatrixReport) -> None:
@@ -283,6 +331,21 @@ def version_deviations(report: MatrixReport) -> list[Deviation]:
                     "unadvertised-version",
                     "a version missing from MS-ASProtocolVersions is refused (HTTP 400)",
                     f"served like an advertised version (FolderSync Status {fs.status})",
+                    run.version,
+                )
+            )
+        not_wbxml = next(
+            (st for st in run.steps if "expected a WBXML body, got Content-Type" in st.detail),
+            None,
+        )
+        if not_wbxml is not None:
+            found.append(
+                Deviation(
+                    "not-wbxml",
+                    "an EAS answer is WBXML (application/vnd.ms-sync.wbxml) or empty "
+                    "(MS-ASHTTP 2.2.2.2)",
+                    f"{not_wbxml.command}: HTTP {not_wbxml.http_status}, "
+                    + not_wbxml.detail.split("got ", 1)[1],
                     run.version,
                 )
             )

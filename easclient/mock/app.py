@@ -214,6 +214,8 @@ class EasEndpoint:
         versions = list(self.state.config.versions)
         if self._quirk(Quirk.UNADVERTISED_16):
             versions = [v for v in versions if not v.startswith("16.")] or versions
+        if self._quirk(Quirk.UNADVERTISED_16_1):
+            versions = [v for v in versions if v != "16.1"] or versions
         return versions
 
     def _versions(self) -> str:
@@ -250,6 +252,10 @@ class EasEndpoint:
         gate = self._provisioning_gate(cmd, version, device, query.policy_key)
         if gate is not None:
             return gate
+        if cmd == "Sync" and version == "2.5" and self._quirk(Quirk.SYNC_25_TEXT_HTML):
+            html = self._horde_25_sync(request.body)
+            if html is not None:
+                return html
         element = None
         is_wbxml = (request.headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
         if request.body and (is_wbxml in ("", WBXML_CONTENT_TYPE) or cmd not in _MIME_BODY):
@@ -287,6 +293,21 @@ class EasEndpoint:
             log.exception("%s: server error", cmd)
             return Answer(status_code=500)
 
+    @staticmethod
+    def _horde_25_sync(body: bytes) -> Answer | None:
+        """Horde's 2.5 Sync under PHP 8: the priming Sync (SyncKey 0) is answered; any other
+        ends in a PHP error page (HTTP 200, text/html)."""
+        try:
+            keys = [e.text for e in wbxml.decode(body).iter("AirSync:SyncKey")]
+        except (wbxml.WBXMLError, ValueError):
+            return None
+        if keys and all(k == "0" for k in keys):
+            return None
+        return Answer(
+            body=b"<br />\n<b>Fatal error</b>:  Uncaught TypeError: stream_filter_remove()",
+            content_type="text/html; charset=UTF-8",
+        )
+
     def _bad_body(self, cmd: str, version: str, code: int) -> Answer:
         if version_at_least(version, "14.0"):
             return Answer(element=status_element(cmd, code))
@@ -304,6 +325,15 @@ class EasEndpoint:
             return Answer(status_code=449)
         if device.policy_key is not None and policy_key == device.policy_key:
             return None
+        if (
+            self._quirk(Quirk.TEMPORARY_POLICYKEY_ACCEPTED)
+            and device.pending_policy_key is not None
+            and policy_key == device.pending_policy_key
+        ):
+            return None
+        if self._quirk(Quirk.PROVISION_449_WITH_STATUS) and version_at_least(version, "14.0"):
+            code = CommonStatus.DeviceNotProvisioned
+            return Answer(status_code=449, element=status_element(cmd, code))
         if use_status:
             code = (
                 CommonStatus.DeviceNotProvisioned

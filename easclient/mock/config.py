@@ -60,6 +60,18 @@ class Quirk(StrEnum):
     #: Z-Push (IMAP backend, IMAP_DEFAULTFROM unset): SendMail relays the client's From as it
     #: is (backend/imap/imap.php, setFromHeaderValue).
     SENDMAIL_FROM_KEPT = "sendmail-from-kept"
+    #: Horde: from 14.0 an unprovisioned device gets HTTP 449 *and* a WBXML Status 142 body
+    #: (MS-ASPROV has HTTP 200 + Status 142 there).
+    PROVISION_449_WITH_STATUS = "provision-449-with-status"
+    #: Horde: the temporary PolicyKey of the first Provision phase is stored as the device's key
+    #: at once, so requests carrying it are served before the acknowledgement.
+    TEMPORARY_POLICYKEY_ACCEPTED = "temporary-policykey-accepted"
+    #: Horde under PHP 8: a 2.5 Sync that is not the priming one (SyncKey 0) is answered
+    #: HTTP 200 ``text/html`` (a TypeError in a message destructor ends the response).
+    SYNC_25_TEXT_HTML = "sync-25-text-html"
+    #: Horde_ActiveSync 2.41: 16.0 is the highest version it advertises; 16.1 is served all the
+    #: same (like 16.0).
+    UNADVERTISED_16_1 = "unadvertised-16-1"
 
 
 SOGO_QUIRKS = frozenset(
@@ -115,6 +127,16 @@ class Personality:
         return None
 
 
+#: What the interop tests saw Debian's Horde Groupware (Horde_ActiveSync 2.41, PHP 8.2) do.
+HORDE_QUIRKS = frozenset(
+    {
+        Quirk.PROVISION_449_WITH_STATUS,
+        Quirk.TEMPORARY_POLICYKEY_ACCEPTED,
+        Quirk.SYNC_25_TEXT_HTML,
+        Quirk.UNADVERTISED_16_1,
+    }
+)
+
 PERSONALITIES: dict[str, Personality] = {
     # Exchange 2007/2010 defaults (event 1009 text): 60..3540 s. Follows the spec: no quirks.
     "exchange": Personality("exchange", "14.3", 60, 3540),
@@ -132,8 +154,10 @@ PERSONALITIES: dict[str, Personality] = {
             {Quirk.EMPTY_PING_STATUS3, Quirk.RETRY_AFTER_300, Quirk.SENDMAIL_FROM_KEPT}
         ),
     ),
-    # Horde ActiveSync (Mock.php defaults): 60..2700 s.
-    "horde": Personality("horde", "2.40", 60, 2700),
+    # Horde ActiveSync: Ping bounds 60..2700 s (heartbeatmin/heartbeatmax defaults), Status 5
+    # at once; MS-Server-ActiveSync names the configured version (16.0, its highest); the
+    # departures pinned against Debian's Horde 5.2 in tests/interop/test_horde_*.py.
+    "horde": Personality("horde", "16.0", 60, 2700, quirks=HORDE_QUIRKS),
 }
 
 #: Versions a server offers in MS-ASProtocolVersions by default.

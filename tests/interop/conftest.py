@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from easclient.client import BasicAuth, DeviceState, EasClient, get_profile
+from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "interop"
@@ -178,3 +178,128 @@ def make_device(sogo: Sogo, tmp_path: Path) -> Iterator[Callable[..., Device]]:
     for client in opened:
         with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread already
             client.close()
+
+
+# --- Horde ------------------------------------------------------------------------------------
+
+#: What Horde advertises (the harness configures its highest, 16.0) from 12.0 on.
+HORDE_VERSIONS = ("12.0", "12.1", "14.0", "14.1", "16.0")
+
+
+def _horde_harness_module() -> ModuleType:
+    sys.path.insert(0, str(SCRIPTS))  # horde_harness shares sogo_harness's helpers
+    spec = importlib.util.spec_from_file_location("horde_harness", SCRIPTS / "horde_harness.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["horde_harness"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Horde:
+    """The running Horde: URL, users, ports, settings, and server-side administration."""
+
+    url: str
+    dir: Path
+    ports: dict[str, int]
+    settings: dict[str, int | str]
+    seeded: dict[str, list[str]]
+    timings: dict[str, float]
+    harness: ModuleType
+
+    def user(self, uid: str):
+        return next(u for u in self.harness.USERS if u.uid == uid)
+
+    def deliver(self, uid: str, subject: str, body: str = "delivered by a test") -> None:
+        user = self.user(uid)
+        msg = self.harness.make_message(user, 99, subject=subject, body=body + "\r\n")
+        self.harness.deliver(self.ports, user, msg)
+
+    def inbox_count(self, uid: str) -> int:
+        with self.harness.imap_session(self.ports, self.user(uid)) as imap:
+            typ, data = imap.select("INBOX", readonly=True)
+            assert typ == "OK"
+            return int(data[0])
+
+    def admin(self, *args: str) -> dict:
+        """Horde's own administration (scripts/interop/horde/admin.php): wipe, policy, …"""
+        return self.harness.admin(self.dir, *args)
+
+
+@pytest.fixture(scope="session")
+def horde() -> Iterator[Horde]:
+    if os.geteuid() != 0:
+        pytest.skip("Horde interop needs root: it installs Debian packages and starts daemons")
+    harness = _horde_harness_module()
+    if harness.missing_packages() and shutil.which("apt-get") is None:
+        pytest.skip("Horde's packages are missing and there is no apt-get to install them")
+    # Not under pytest's tmp (0700): Apache's children and Dovecot read from here.
+    state = Path(tempfile.mkdtemp(prefix="easclient-horde-"))
+    os.chmod(state, 0o755)
+    try:
+        res = subprocess.run(
+            [str(SCRIPTS / "horde-up"), "--dir", str(state)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if res.returncode == harness.EXIT_CANNOT_INSTALL:
+            pytest.skip(f"Horde cannot be installed here: {res.stderr.strip()[-400:]}")
+        if res.returncode != 0:
+            logs = "".join(
+                f"\n--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
+                for p in sorted([*state.glob("*.out"), *state.glob("log/*.log")])
+            )
+            pytest.fail(f"horde-up failed ({res.returncode}): {res.stderr.strip()[-1500:]}{logs}")
+        h = harness.Harness.load(state)
+        yield Horde(h.url, state, h.ports, h.settings, h.seeded, h.timings, harness)
+    finally:
+        subprocess.run(
+            [str(SCRIPTS / "horde-down"), "--dir", str(state)], capture_output=True, timeout=120
+        )
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def horde_device(horde: Horde, tmp_path: Path) -> Iterator[Callable[..., Device]]:
+    """A fresh device (own DeviceId and state) of the client, talking to Horde."""
+    opened: list[tuple[HttpxTransport, DeviceState]] = []
+
+    def make(
+        user: str = "alice",
+        version: str = "14.1",
+        *,
+        password: str | None = None,
+        profile: str = "iphone",
+        device_id: str | None = None,
+        state_path: Path | None = None,
+        base64_query: bool = False,
+    ) -> Device:
+        counter = CountingTransport(httpx.HTTPTransport())
+        u = horde.user(user)
+        transport = HttpxTransport(
+            horde.url,
+            auth=BasicAuth(user, password if password is not None else u.password),
+            transport=counter,
+            read_timeout=60,
+        )
+        state = DeviceState(state_path or tmp_path / f"{uuid.uuid4().hex}.db")
+        opened.append((transport, state))
+        p = get_profile(profile)
+        client = EasClient(
+            transport,
+            user=user,
+            profile=p,
+            device_id=device_id or p.device_id(f"horde-{uuid.uuid4().hex}"),
+            state=state,
+            version=version,
+            base64_query=base64_query,
+        )
+        return Device(client, counter, state)
+
+    yield make
+    for transport, state in opened:
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            state.close()
+        transport.close()

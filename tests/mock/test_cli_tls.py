@@ -112,5 +112,5 @@ def test_plugin_session_fixture(eas_mock_server_session):
 def test_plugin_marker_settings(eas_mock_server):
     assert [u.name for u in eas_mock_server.users] == ["carol"]
     resp = httpx.options(eas_mock_server.url + PATH, auth=("carol", "c-pw"))
-    assert resp.headers["MS-Server-ActiveSync"] == "2.40"
+    assert resp.headers["MS-Server-ActiveSync"] == "16.0"  # what real Horde names
     assert json.loads(json.dumps(eas_mock_server.info()))["users"][0]["password"] == "c-pw"

@@ -45,7 +45,9 @@ def _ping(dev: RawDevice, heartbeat: int) -> PingResponse:
 # -- configuration ---------------------------------------------------------------------------
 def test_personalities_carry_their_quirks_and_exchange_none():
     assert PERSONALITIES["exchange"].quirks == frozenset()
-    assert PERSONALITIES["horde"].quirks == frozenset()
+    horde = PERSONALITIES["horde"]
+    assert (horde.heartbeat_min, horde.heartbeat_max, horde.server_version) == (60, 2700, "16.0")
+    assert Quirk.SYNC_25_TEXT_HTML in horde.quirks and Quirk.NO_POLICY not in horde.quirks
     assert PERSONALITIES["zpush"].quirks == {
         Quirk.EMPTY_PING_STATUS3,
         Quirk.RETRY_AFTER_300,
