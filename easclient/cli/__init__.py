@@ -56,22 +56,27 @@ def _root(
     # A callback keeps typer in command-group mode even while only one command is registered.
 
 
-#: The order `eas --help` lists the commands in (the groups interleave in it).
+#: The order `eas --help` lists the commands in, group by group (easclient.cli.groups).
 HELP_ORDER: tuple[str, ...] = (
-    "nat",
-    "mock-server",
-    "options",
-    "sync",
-    "ping",
+    # Diagnose: the main job first
     "check",
     "discover",
     "heartbeat-probe",
     "matrix",
-    "replay",
+    # Device
+    "options",
+    "sync",
+    "ping",
+    # Load
     "load",
+    "mock-server",
+    "nat",
+    # Reproduce
+    "capture",
+    "replay",
+    # Tools
     "wbxml",
     "query",
-    "capture",
 )
 
 _loaded = False

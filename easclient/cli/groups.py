@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 
 import typer
+from typer.models import DefaultPlaceholder
 
 
 def _app() -> typer.Typer:
@@ -30,10 +31,11 @@ reproduce_app = _app()
 #: wbxml, query: the wire formats, decoded and encoded.
 tools_app = _app()
 
-#: Each group's app, and the modules of this package whose commands it holds (in help order).
+#: Each group's app, and the modules of this package whose commands it holds, in the order
+#: `eas --help` shows them: the main job (diagnose: `eas check`) first.
 GROUPS: dict[str, tuple[typer.Typer, tuple[str, ...]]] = {
-    "device": (device_app, ("client",)),
     "diagnose": (diagnose_app, ("check", "discover", "probe", "matrix")),
+    "device": (device_app, ("client",)),
     "load": (load_app, ("load", "mock", "nat")),
     "reproduce": (reproduce_app, ("capture", "replay")),
     "tools": (tools_app, ("wbxml", "query")),
@@ -41,8 +43,13 @@ GROUPS: dict[str, tuple[typer.Typer, tuple[str, ...]]] = {
 
 
 def group(name: str) -> typer.Typer:
-    """The typer app of group ``name`` with its commands registered."""
+    """The typer app of group ``name`` with its commands registered; in `eas --help` they sit
+    under a panel named for the group ("Diagnose", "Device", …)."""
     app, modules = GROUPS[name]
     for module in modules:
         importlib.import_module(f"easclient.cli.{module}")  # its commands register on import
+    panel = name.capitalize()
+    for info in (*app.registered_commands, *app.registered_groups):
+        if info.rich_help_panel is None or isinstance(info.rich_help_panel, DefaultPlaceholder):
+            info.rich_help_panel = panel
     return app

@@ -13,7 +13,7 @@ from easclient.cli.groups import GROUPS, group
 def test_each_group_holds_its_commands_and_runs_alone():
     expected = {
         "device": {"options", "sync", "ping"},
-        "diagnose": {"check", "heartbeat-probe", "matrix"},
+        "diagnose": {"check", "discover", "heartbeat-probe", "matrix"},
         "load": {"load", "mock-server", "nat"},
         "reproduce": {"capture", "replay"},
         "tools": {"wbxml", "query"},

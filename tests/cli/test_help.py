@@ -30,10 +30,15 @@ def test_every_command_opens_with_a_one_line_summary():
     assert broken == []
 
 
-def test_discover_sits_with_check_in_the_diagnose_group():
+def test_help_groups_the_commands_by_job_the_main_job_first():
     _load()
     root = typer.main.get_command(app)
     panels = {name: getattr(cmd, "rich_help_panel", None) for name, cmd in root.commands.items()}
-    assert panels["discover"] == panels["check"] == "Diagnose"
-    names = list(root.commands)
-    assert names.index("discover") == names.index("check") + 1
+    assert panels["check"] == panels["discover"] == panels["heartbeat-probe"] == "Diagnose"
+    assert panels["sync"] == "Device" and panels["load"] == "Load" and panels["wbxml"] == "Tools"
+    assert panels["replay"] == "Reproduce"
+    # Panels in the order the commands are listed: Diagnose (eas check) first.
+    order = list(dict.fromkeys(panels[name] for name in root.list_commands(None)))
+    assert order == ["Diagnose", "Device", "Load", "Reproduce", "Tools"]
+    names = list(root.list_commands(None))
+    assert names[0] == "check" and names.index("discover") == 1
