@@ -67,6 +67,12 @@ HELP_ORDER: tuple[str, ...] = (
     "options",
     "sync",
     "ping",
+    "send",
+    "reply",
+    "forward",
+    "move",
+    "search",
+    "folder",
     # Load
     "load",
     "mock-server",

@@ -33,9 +33,9 @@ from easclient.cli._common import (
     open_client,
 )
 from easclient.cli.groups import device_app
-from easclient.client import EasClient, PingOutcome
+from easclient.client import EasClient, PingOutcome, SyncReport
 from easclient.errors import EasError
-from easclient.protocol import AuthenticationFailed, PingStatus
+from easclient.protocol import AuthenticationFailed, PingStatus, folder_class
 
 #: Ping outcomes after which `eas ping` exits 0 (the server answered as EAS says it should).
 _ANSWERED = {PingOutcome.CHANGES, PingOutcome.NO_CHANGES, PingOutcome.ADJUSTED}
@@ -130,6 +130,14 @@ def options_cmd(
 @device_app.command("sync")
 def sync_cmd(
     url: UrlArg,
+    classes: Annotated[
+        str | None,
+        typer.Option(
+            "--classes",
+            help="what to sync: email,calendar,contacts,tasks,notes (default: the profile's "
+            "mail folders)",
+        ),
+    ] = None,
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
     token_env: TokenEnvOpt = None,
@@ -147,7 +155,7 @@ def sync_cmd(
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
 ) -> None:
-    """Sync the folder hierarchy and every mail folder; print what changed since last run.
+    """Sync the folder hierarchy and every mail folder (or --classes); print what changed.
 
     Provisions first when the server asks, and reads every window of each folder."""
     conn = Connection(
@@ -169,7 +177,8 @@ def sync_cmd(
         tcp_keepalive=tcp_keepalive,
     )
     with _opened(conn) as client:
-        report = client.sync_all_mail()
+        report = client.sync_all(_classes(classes))
+        kinds = {f.server_id: folder_class(f.type) or "?" for f in client.state.folders()}
         version = client.version
         state_path = str(client.state.path)
         did = client.device_id
@@ -193,6 +202,7 @@ def sync_cmd(
                 "folders_added": report.folders_added,
                 "folders_deleted": report.folders_deleted,
                 "folders": folders,
+                "classes": _per_class(report, kinds),
                 "notes": report.notes,
             }
         )
@@ -211,6 +221,38 @@ def sync_cmd(
         typer.echo("nothing changed since the last run")
 
 
+_CLASS_NAMES = {
+    "email": "Email",
+    "calendar": "Calendar",
+    "contacts": "Contacts",
+    "tasks": "Tasks",
+    "notes": "Notes",
+}
+
+
+def _classes(text: str | None) -> list[str] | None:
+    """``--classes email,calendar`` → ["Email", "Calendar"]; None: the profile's folders."""
+    if text is None:
+        return None
+    names = [c.strip().lower() for c in text.split(",") if c.strip()]
+    unknown = [c for c in names if c not in _CLASS_NAMES]
+    if unknown or not names:
+        raise fail(f"--classes {text!r}: choose from {','.join(_CLASS_NAMES)}")
+    return [_CLASS_NAMES[c] for c in names]
+
+
+def _per_class(report: SyncReport, kinds: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Added, changed, deleted and held items summed per content class."""
+    out: dict[str, dict[str, int]] = {}
+    for fid, f in report.folders.items():
+        row = out.setdefault(
+            kinds.get(fid, "?"), {"added": 0, "changed": 0, "deleted": 0, "total": 0}
+        )
+        for key in row:
+            row[key] += getattr(f, key)
+    return out
+
+
 @device_app.command("ping")
 def ping_cmd(
     url: UrlArg,
@@ -224,6 +266,12 @@ def ping_cmd(
     margin: Annotated[
         float, typer.Option("--margin", min=0, help="seconds to wait beyond the heartbeat")
     ] = 10.0,
+    via: Annotated[
+        str,
+        typer.Option(
+            "--via", help="ping: the Ping command; sync: a long Sync (HeartbeatInterval / Wait)"
+        ),
+    ] = "ping",
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
     token_env: TokenEnvOpt = None,
@@ -248,6 +296,8 @@ def ping_cmd(
     """
     if heartbeat <= 0:
         raise fail(f"--heartbeat must be positive, got {heartbeat}")
+    if via not in ("ping", "sync"):
+        raise fail(f"--via must be ping or sync, got {via!r}")
     conn = Connection(
         url,
         user,
@@ -272,7 +322,8 @@ def ping_cmd(
             client.folder_sync()  # provisions on the way if the server asks
         if folder:
             _check_folders(client, folder)
-        report = client.ping(heartbeat, folder or None)
+        push = client.sync_push if via == "sync" else client.ping
+        report = push(heartbeat, folder or None)
     data = {
         "outcome": report.outcome.value,
         "status": report.status,

@@ -13,14 +13,15 @@ from __future__ import annotations
 import importlib
 
 import typer
-from typer.models import DefaultPlaceholder
+from typer.models import CommandInfo, DefaultPlaceholder, TyperInfo
 
 
 def _app() -> typer.Typer:
     return typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
-#: options, sync, ping: the device, driven from the command line.
+#: options, sync, ping, send, reply, forward, move, search, folder: the device, driven from
+#: the command line.
 device_app = _app()
 #: check, discover, heartbeat-probe, matrix: what is wrong between a device and a server.
 diagnose_app = _app()
@@ -35,7 +36,7 @@ tools_app = _app()
 #: `eas --help` shows them: the main job (diagnose: `eas check`) first.
 GROUPS: dict[str, tuple[typer.Typer, tuple[str, ...]]] = {
     "diagnose": (diagnose_app, ("check", "discover", "probe", "matrix")),
-    "device": (device_app, ("client",)),
+    "device": (device_app, ("client", "actions")),
     "load": (load_app, ("load", "mock", "nat")),
     "reproduce": (reproduce_app, ("capture", "replay")),
     "tools": (tools_app, ("wbxml", "query")),
@@ -49,7 +50,8 @@ def group(name: str) -> typer.Typer:
     for module in modules:
         importlib.import_module(f"easclient.cli.{module}")  # its commands register on import
     panel = name.capitalize()
-    for info in (*app.registered_commands, *app.registered_groups):
+    infos: list[CommandInfo | TyperInfo] = [*app.registered_commands, *app.registered_groups]
+    for info in infos:
         if info.rich_help_panel is None or isinstance(info.rich_help_panel, DefaultPlaceholder):
             info.rich_help_panel = panel
     return app
