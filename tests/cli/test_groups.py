@@ -12,7 +12,8 @@ from easclient.cli.groups import GROUPS, group
 
 def test_each_group_holds_its_commands_and_runs_alone():
     expected = {
-        "device": {"options", "sync", "ping", "send", "reply", "forward", "move", "search", "folder"},
+        "device": {"options", "sync", "ping", "send", "reply", "forward", "move", "search"}
+        | {"folder"},
         "diagnose": {"check", "discover", "heartbeat-probe", "matrix"},
         "load": {"load", "mock-server", "nat"},
         "reproduce": {"capture", "replay"},
