@@ -51,9 +51,11 @@ def record_session(
     heartbeat: int = FIXTURE_HEARTBEAT,
     state_dir: str | Path | None = None,
     http_transport: httpx.BaseTransport | None = None,
+    whole_device: bool = False,
 ) -> None:
     """One device's first conversation with ``url``, captured to ``path`` (``http_transport``:
-    e.g. ``httpx.HTTPTransport(proxy=...)`` to go through mitmproxy)."""
+    e.g. ``httpx.HTTPTransport(proxy=...)`` to go through mitmproxy). ``whole_device``: every
+    class and the commands beyond sync too (:func:`_whole_device`)."""
     p = get_profile(profile)
     device_id = p.device_id(device_seed)
     device = {
@@ -81,8 +83,51 @@ def record_session(
                 sleep=lambda s: None,
             )
         )
-        client.sync_all_mail()
+        if whole_device:
+            _whole_device(client, user)
+        else:
+            client.sync_all_mail()
         client.ping(heartbeat)
+
+
+#: What a whole device syncs (Notes only from 14.0; the client leaves them out below).
+ALL_CLASSES = ("Email", "Calendar", "Contacts", "Tasks", "Notes")
+
+
+def _whole_device(client: EasClient, user: str) -> None:
+    """Beyond mail: every class synced, a contact added, a folder made, a message moved into
+    it, a search, a message sent and a reply to one, the folder deleted again (MS-ASCMD
+    2.2.1.x). Everything is fixed so the capture regenerates byte for byte."""
+    from email.message import EmailMessage
+
+    from easclient.client import actions
+    from easclient.protocol.contacts import Contact
+    from easclient.protocol.moveitems import Move
+    from easclient.protocol.search import MailboxQuery, SearchRequest, SearchStore
+    from easclient.protocol.smartmail import SmartSource
+
+    inbox = "2"
+    address = f"{user}@example.test"
+    client.sync_all(ALL_CLASSES)
+    ada = Contact(first_name="Ada", last_name="Lovelace", file_as="Lovelace, Ada")
+    actions.add_item(client, "9", ada)
+    made = actions.create_folder(client, "Trips", parent_id=inbox)
+    first = sorted(i.server_id for i in client.state.items(inbox))[0]
+    if made.server_id:
+        actions.move_items(client, [Move(first, inbox, made.server_id)])
+    actions.search(
+        client, SearchRequest(SearchStore.Mailbox, MailboxQuery("a", inbox), range=(0, 4))
+    )
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = address, address, "Fixture"
+    msg.set_content("A message to myself.")
+    actions.send_mail(client, msg.as_bytes())
+    second = sorted(i.server_id for i in client.state.items(inbox))[1]
+    msg.replace_header("Subject", "Re: fixture")
+    actions.reply(client, SmartSource(inbox, second), msg.as_bytes())
+    client.sync_all(ALL_CLASSES)
+    if made.server_id:
+        actions.delete_folder(client, made.server_id)
 
 
 def normalise_line(line: str, index: int, base_url: str) -> str:
@@ -118,7 +163,44 @@ def stable_sync_keys(text: str) -> str:
     return _SYNC_KEY.sub(sub, text)
 
 
-def make_fixture(profile: str, out: str | Path, **mock: object) -> Path:
+#: A ClientId as the client makes them (a uuid4 hex, AirSync or ComposeMail).
+_CLIENT_ID = re.compile(r"<ClientId>([0-9a-f]{32})</ClientId>")
+
+
+#: The date the mock stamps on mail delivered during a run (now), and where it is fixed.
+_DELIVERED = re.compile(r"<email:DateReceived>(\d{4}-\d\d-\d\dT[\d:.]+Z)</email:DateReceived>")
+_EPOCH_TEXT = FIXTURE_EPOCH.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def stable_delivery_dates(text: str) -> str:
+    """Mail delivered during the run (SendMail, SmartReply) is dated now; in fixtures it is
+    dated at the fixture epoch. Generated mail is dated before it and stays as it is."""
+
+    def sub(m: re.Match[str]) -> str:
+        when = m.group(1)
+        return (
+            m.group(0)
+            if when < _EPOCH_TEXT
+            else f"<email:DateReceived>{_EPOCH_TEXT}</email:DateReceived>"
+        )
+
+    return _DELIVERED.sub(sub, text)
+
+
+def stable_client_ids(text: str) -> str:
+    """ClientIds are random (each new item and message must have a fresh one); in fixtures
+    they become ``c1``, ``c2`` … in order of first appearance."""
+    names: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        return f"<ClientId>{names.setdefault(m.group(1), f'c{len(names) + 1}')}</ClientId>"
+
+    return _CLIENT_ID.sub(sub, text)
+
+
+def make_fixture(
+    profile: str, out: str | Path, *, whole_device: bool = False, **mock: object
+) -> Path:
     """A normalised capture of ``profile`` against a fresh mock server, written to ``out``."""
     from easclient.mock import MockConfig, MockServer, parse_users
 
@@ -137,11 +219,12 @@ def make_fixture(profile: str, out: str | Path, **mock: object) -> Path:
                 password=password,
                 device_seed=f"{user}@eas.mock.test",
                 state_dir=tmp,
+                whole_device=whole_device,
             )
             base = server.url
         lines = [ln for ln in raw.read_text(encoding="utf-8").splitlines() if ln.strip()]
     text = "".join(normalise_line(ln, i, base) + "\n" for i, ln in enumerate(lines))
-    text = stable_sync_keys(text)
+    text = stable_delivery_dates(stable_client_ids(stable_sync_keys(text)))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return out

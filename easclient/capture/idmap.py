@@ -28,13 +28,20 @@ ID_TAGS: dict[str, str] = {
     "Move:SrcFldId": "folder",
     "Move:DstFldId": "folder",
     "ItemOperations:DstFldId": "folder",
+    "ComposeMail:FolderId": "folder",
     "AirSync:ServerId": "item",
     "Move:SrcMsgId": "item",
     "Move:DstMsgId": "item",
+    # SmartReply/SmartForward's source, Search results, meeting answers (MS-ASCMD 2.2.3.x)
+    "ComposeMail:ItemId": "item",
+    "ComposeMail:LongId": "item",
+    "Search:LongId": "item",
+    "MeetingResponse:RequestId": "item",
+    "MeetingResponse:CalendarId": "item",
     "AirSyncBase:FileReference": "attachment",
 }
 #: Plain-form query parameters (MS-ASHTTP 2.2.1.1.1.1) that carry ids.
-ID_PARAMS: dict[str, str] = {"CollectionId": "folder", "ItemId": "item"}
+ID_PARAMS: dict[str, str] = {"CollectionId": "folder", "ItemId": "item", "LongId": "item"}
 #: Values that mean "none yet" rather than an id handed out by a server.
 _UNMAPPED = frozenset({"", "0"})
 

@@ -31,6 +31,16 @@ def test_regenerated_fixture_is_identical(tmp_path, profile):
         )
 
 
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_regenerated_whole_device_fixture_is_identical(tmp_path, profile):
+    made = make_fixture(profile, tmp_path / f"{profile}.jsonl", whole_device=True)
+    committed = (FIXTURES / "device" / f"{profile}.jsonl").read_text(encoding="utf-8")
+    assert made.read_text(encoding="utf-8") == committed, (
+        f"fixtures/captures/device/{profile}.jsonl differs from a fresh capture "
+        "(run scripts/make-fixtures and review the diff)"
+    )
+
+
 def test_stable_sync_keys_names_generations_in_order():
     text = "<SyncKey>1.9f3a</SyncKey><SyncKey>1.0bb1</SyncKey><SyncKey>2.9f3a</SyncKey>"
     assert stable_sync_keys(text) == (

@@ -218,3 +218,17 @@ def test_mid_conversation_capture_needs_and_gets_a_bootstrap(mock_server):
     assert report.differing == []
     assert report.bootstrap == ["bootstrap Provision: final policy key for 1 key(s)"]
     assert report.steps[0].notes == ("primed collection 2 with SyncKey 0",)
+
+
+DEVICE_FIXTURES = sorted((FIXTURES / "device").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("path", DEVICE_FIXTURES, ids=lambda p: p.stem)
+def test_each_whole_device_fixture_replays_without_differences(mock_server, path):
+    """Every class, a contact Add, FolderCreate/Delete, MoveItems, Search, SendMail and
+    SmartReply, answered alike by a fresh server."""
+    report = _replay(mock_server(), path)
+    commands = {s.command for s in report.steps}
+    assert {"FolderCreate", "MoveItems", "Search", "SendMail", "SmartReply"} <= commands
+    assert len(report.steps) == len(read_capture(path))
+    assert [(s.index, [str(d) for d in s.differences]) for s in report.differing] == []
