@@ -79,3 +79,53 @@ def test_killed_mid_sync_then_resumed_ends_with_servers_items(tmp_path):
     assert len(rows) == len(set(rows)), "duplicated items"
     for fid in ("5", "6", "8"):
         assert {sid for c, sid in rows if c == fid} == server.server_ids(fid), fid
+
+
+@pytest.mark.timeout(180)
+def test_killed_mid_sync_of_calendar_and_contacts_then_resumed(tmp_path, eas_mock_server):
+    """The same with calendar and contacts beside mail, against the mock: between runs a
+    second device of the user adds contacts and meetings, and mail arrives."""
+    from easclient.client import BasicAuth, EasClient, actions
+    from easclient.client.memstate import MemoryState
+    from easclient.protocol.calendar import CalendarEvent
+    from easclient.protocol.contacts import Contact
+
+    rng = random.Random(20261206)
+    user = eas_mock_server.user
+    state = tmp_path / "state.sqlite3"
+    env = {**os.environ, "EAS_PASSWORD": user.password}
+    cmd = [
+        sys.executable, "-m", "easclient.cli", "sync", eas_mock_server.url, "--user", user.name,
+        "--profile", "android", "--state", str(state), "--classes", "email,calendar,contacts",
+        "--json",
+    ]  # fmt: skip
+
+    def other_device() -> EasClient:
+        return EasClient.connect(
+            eas_mock_server.url, auth=BasicAuth(user.name, user.password), profile="outlook",
+            state=MemoryState(), device_id="kill-resume-other",
+        )  # fmt: skip
+
+    kills = 0
+    with other_device() as other:
+        for n in range(6):
+            child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)  # fmt: skip
+            time.sleep(0.15 + rng.random() * 0.5)  # somewhere in the run
+            if child.poll() is None:
+                child.send_signal(signal.SIGKILL)
+                kills += 1
+            child.wait(10)
+            actions.add_item(other, "9", Contact(first_name=f"C{n}", file_as=f"C{n}"))
+            actions.add_item(other, "8", CalendarEvent(subject=f"M{n}",
+                                                       start_time="20261201T100000Z"))  # fmt: skip
+            eas_mock_server.control.deliver(user.name, count=rng.randint(1, 3))
+        final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert final.returncode == 0, final.stderr
+        truth = other.sync_all(["Email", "Calendar", "Contacts"])  # a full view of the server
+        server_items = {fid: {i.server_id for i in other.state.items(fid)} for fid in truth.folders}
+    assert kills >= 2, f"only {kills} of 6 runs were killed mid-sync"
+    rows = _held(state)
+    assert len(rows) == len(set(rows)), "duplicated items"
+    for fid, ids in server_items.items():
+        assert {sid for c, sid in rows if c == fid} == ids, fid
