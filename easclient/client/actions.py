@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 
 from easclient.protocol import ProtocolError
+from easclient.protocol.find import FindRequest, FindResponse
 from easclient.protocol.foldercommands import (
     FolderCreateRequest,
     FolderCreateResponse,
@@ -58,6 +59,7 @@ __all__ = [
     "delete_folder",
     "delete_item",
     "fetch",
+    "find",
     "forward",
     "meeting_response",
     "move_items",
@@ -205,6 +207,14 @@ def search(client: EasClient, request: SearchRequest) -> SearchResponse:
     if el is None:
         raise ProtocolError("Search: empty response body")
     return SearchResponse.from_element(el)
+
+
+def find(client: EasClient, request: FindRequest) -> FindResponse:
+    """Find (MS-ASCMD 2.2.1.2): Search's successor at 16.1 (Exchange Online)."""
+    el = client.execute("Find", request.to_element(client.version))
+    if el is None:
+        raise ProtocolError("Find: empty response body")
+    return FindResponse.from_element(el)
 
 
 def meeting_response(

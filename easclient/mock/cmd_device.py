@@ -8,6 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from easclient.protocol.find import FindRequest, FindResponse, FindResult
 from easclient.protocol.foldercommands import (
     FolderCreateRequest,
     FolderCreateResponse,
@@ -32,6 +33,7 @@ from easclient.protocol.search import (
 from easclient.protocol.smartmail import SmartKind, SmartMailRequest, SmartMailResponse
 from easclient.protocol.status import (
     CommonStatus,
+    FindStatus,
     FolderSyncStatus,
     MeetingResponseStatus,
     MoveItemsStatus,
@@ -278,6 +280,39 @@ async def handle_search(ctx: Context) -> Answer:
     return Answer(element=answer.to_element(ctx.version))
 
 
+async def handle_find(ctx: Context) -> Answer:
+    """Find (MS-ASCMD 2.2.1.2, 16.1): the same matching as Search; a range must start at 0
+    (Status 4 otherwise, MS-ASCMD 2.2.3.177.2)."""
+    request = FindRequest.from_element(_element(ctx))
+    if request.range[0] != 0:
+        return Answer(element=FindResponse(FindStatus.StartOfRangeNotZero).to_element(ctx.version))
+    if request.gal:
+        search = SearchRequest(SearchStore.GAL, request.free_text, range=request.range)
+        found, total = _gal_results(ctx, search)
+    else:
+        query = MailboxQuery(request.free_text, request.collection_id)
+        search = SearchRequest(SearchStore.Mailbox, query, range=request.range)
+        found, total = _mailbox_results(ctx, search)
+    results = tuple(
+        FindResult(
+            r.long_id,
+            r.collection_id,
+            r.class_,
+            None if r.properties is None else Element("Find:Properties", *r.properties.children),
+        )
+        for r in found
+    )
+    answer = FindResponse(
+        FindStatus.Success,
+        FindStatus.Success,
+        results,
+        (0, len(results) - 1) if results else None,
+        total,
+        store="GAL" if request.gal else "Mailbox",
+    )
+    return Answer(element=answer.to_element(ctx.version))
+
+
 class _Prefs:
     """What :func:`email_for` reads from a Sync's options: the body preferences."""
 
@@ -311,5 +346,6 @@ HANDLERS = {
     "SmartReply": handle_smart_reply,
     "SmartForward": handle_smart_forward,
     "Search": handle_search,
+    "Find": handle_find,
     "MeetingResponse": handle_meeting_response,
 }

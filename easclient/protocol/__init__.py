@@ -11,6 +11,7 @@ from . import (
     contacts,
     email,
     errors,
+    find,
     foldercommands,
     foldersync,
     foldersync_flow,
@@ -43,6 +44,7 @@ from .commands import *  # noqa: F403
 from .contacts import *  # noqa: F403
 from .email import *  # noqa: F403
 from .errors import *  # noqa: F403
+from .find import *  # noqa: F403
 from .foldercommands import *  # noqa: F403
 from .foldersync import *  # noqa: F403
 from .foldersync_flow import *  # noqa: F403
@@ -93,6 +95,7 @@ __all__ = [
     *smartmail.__all__,
     *meetingresponse.__all__,
     *search.__all__,
+    *find.__all__,
     *calendar.__all__,
     *contacts.__all__,
     *tasks.__all__,

@@ -12,6 +12,7 @@ from typing import TypeVar, overload
 
 __all__ = [
     "CommonStatus",
+    "FindStatus",
     "FolderCreateStatus",
     "FolderDeleteStatus",
     "FolderSyncStatus",
@@ -325,3 +326,12 @@ class SearchStatus(IntEnum):
     EndOfRetrievableRange = 12
     AccessBlocked = 13
     CredentialsRequired = 14
+
+
+class FindStatus(IntEnum):
+    """Find Status (MS-ASCMD 2.2.3.177.2, 16.1)."""
+
+    Success = 1
+    InvalidRequest = 2
+    FolderSyncRequired = 3
+    StartOfRangeNotZero = 4

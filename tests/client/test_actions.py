@@ -178,3 +178,16 @@ def test_meeting_response_to_a_plain_mail_is_status_2(device):  # noqa: F811
         phone, [MeetingAnswer(UserResponse.Accepted, item, INBOX)]
     )
     assert answer.results[0].request_id == item and not answer.results[0].ok
+
+
+def test_find_on_a_16_1_device(device, eas_mock_server):  # noqa: F811
+    from easclient.protocol.find import FindRequest
+
+    phone = device("iphone")  # 16.1
+    phone.sync_all_mail()
+    eas_mock_server.control.deliver(eas_mock_server.user.name, subject="Quarterly budget")
+    found = actions.find(phone, FindRequest("q1", "quarterly budget", range=(0, 4)))
+    assert found.ok and found.total == 1
+    assert found.results[0].properties.findtext("Email:Subject") == "Quarterly budget"
+    late = actions.find(phone, FindRequest("q2", "x", range=(5, 9)))
+    assert late.status == 4 and not late.ok

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from easclient.protocol.errors import ProtocolError
+from easclient.protocol.find import FindRequest, FindResponse
 from easclient.protocol.foldercommands import (
     FolderCreateRequest,
     FolderCreateResponse,
@@ -359,6 +360,8 @@ _PARSERS = [
     (MeetingResponseResponse, "MeetingResponse:MeetingResponse"),
     (SearchRequest, "Search:Search"),
     (SearchResponse, "Search:Search"),
+    (FindRequest, "Find:Find"),
+    (FindResponse, "Find:Find"),
 ]
 
 
@@ -371,3 +374,42 @@ def test_random_trees_raise_only_protocol_error(cls: type, root: str) -> None:
             cls.from_element(tree)
 
     check()
+
+
+# -- Find (page 25, 16.1) -----------------------------------------------------------------------
+def test_find_request_golden_bytes() -> None:
+    from easclient.protocol.find import FindRequest
+
+    req = FindRequest("s1", "budget", collection_id="5", range=(0, 9))
+    data = wbxml(
+        SWITCH_PAGE, 25, tag(0x05), tag(0x06), "s1", END,  # Find, SearchId
+        tag(0x07), tag(0x08), tag(0x09),  # ExecuteSearch, MailBoxSearchCriterion, Query
+        SWITCH_PAGE, 0, tag(0x10), "Email", END, tag(0x12), "5", END,  # Class, CollectionId
+        SWITCH_PAGE, 25, tag(0x0B), "budget", END, END,  # FreeText, /Query
+        tag(0x0C), tag(0x0D), "0-9", END, END,  # Options, Range
+        END, END, END,
+    )  # fmt: skip
+    _golden(req.to_element("16.1"), data)
+    assert FindRequest.from_element(decode(data)) == req
+
+
+def test_find_round_trips_and_statuses() -> None:
+    from easclient.protocol.find import FindRequest, FindResponse, FindResult
+    from easclient.protocol.status import FindStatus
+
+    gal = FindRequest("s2", "ali", gal=True, class_=None, picture=GalPicture(1024, 2))
+    el = gal.to_element("16.1")
+    assert_tags_in_version(el, "16.1")
+    assert FindRequest.from_element(decode(encode(el))) == gal
+    resp = FindResponse(
+        FindStatus.Success,
+        FindStatus.Success,
+        (FindResult("5:1", "5", "Email", ns("Find").Properties(ns("Email").Subject("x"))),),
+        (0, 0),
+        3,
+    )
+    back = FindResponse.from_element(decode(encode(resp.to_element())))
+    assert back == resp and back.ok
+    assert FindResponse.from_element(FindResponse(4).to_element()).status is (
+        FindStatus.StartOfRangeNotZero
+    )

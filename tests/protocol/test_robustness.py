@@ -59,6 +59,7 @@ _NAMESPACES = (
     "Move",
     "MeetingResponse",
     "GAL",
+    "Find",
 )
 _TAGS = sorted(t for t, tag in BY_NAME.items() if tag.namespace in _NAMESPACES)
 _VALUES = st.one_of(
