@@ -282,7 +282,7 @@ class Mailbox:
         if folder is None:
             return 4
         if folder.type not in USER_FOLDER_TYPES:
-            return 3
+            return 2  # MS-ASCMD 2.2.3.177.6: "… or the specified folder is a special folder"
         if parent_id != "0" and (parent_id not in self.folders or parent_id == server_id):
             return 5
         if self._name_taken(parent_id, name, but=server_id):

@@ -52,6 +52,7 @@ def test_folder_changes_reach_the_users_other_device(device):  # noqa: F811
     again = actions.create_folder(tablet, "Trips", parent_id=INBOX)
     assert again.status is FolderSyncStatus.FolderExists
     assert actions.delete_folder(phone, INBOX).status is FolderSyncStatus.SystemFolder
+    assert actions.rename_folder(phone, INBOX, "Post").status is FolderSyncStatus.FolderExists
     gone = actions.delete_folder(phone, made.server_id)
     assert gone.ok and made.server_id not in _names(phone)
     assert tablet.folder_sync() == (0, 1)
