@@ -20,7 +20,6 @@ from easclient.protocol.foldercommands import (
 from easclient.protocol.meetingresponse import (
     MeetingResponseRequest,
     MeetingResponseResponse,
-    MeetingResponseResult,
 )
 from easclient.protocol.moveitems import MoveItemsRequest, MoveItemsResponse, MoveResult
 from easclient.protocol.search import (
@@ -35,7 +34,6 @@ from easclient.protocol.status import (
     CommonStatus,
     FindStatus,
     FolderSyncStatus,
-    MeetingResponseStatus,
     MoveItemsStatus,
     SearchStatus,
 )
@@ -46,6 +44,7 @@ from easclient.wbxml import Element, ns
 from .cmd_items import deliver_mime
 from .context import Answer, Context, StatusAnswer
 from .mailbox import Message
+from .meetings import respond
 from .render import email_for
 
 GAL = ns("GAL")
@@ -322,12 +321,12 @@ class _Prefs:
 
 # -- MeetingResponse (MS-ASCMD 2.2.1.11) -----------------------------------------------------------
 async def handle_meeting_response(ctx: Context) -> Answer:
-    """The mock's mailboxes hold no meeting requests: an existing item is answered Status 2
-    (not a meeting request), an unknown one likewise; nothing else changes."""
+    """Answers to invitations another user's device sent (easclient.mock.meetings); any other
+    item is Status 2, not a meeting request."""
     request = MeetingResponseRequest.from_element(_element(ctx))
-    invalid = MeetingResponseStatus.InvalidMeetingRequest
     results = tuple(
-        MeetingResponseResult(a.request_id or a.long_id or "", invalid) for a in request.answers
+        respond(ctx.state.store, ctx.user, a.request_id or a.long_id or "", a.user_response)
+        for a in request.answers
     )
     return Answer(element=MeetingResponseResponse(results).to_element(ctx.version))
 

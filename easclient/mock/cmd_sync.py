@@ -41,6 +41,7 @@ from easclient.wbxml import Element
 from .config import Quirk
 from .context import Answer, Context
 from .mailbox import BASE_TIME, Folder, Item, Message
+from .meetings import invite
 from .pim import PimItem
 from .render import change_for, email_for
 from .syncstate import CollectionState
@@ -121,6 +122,8 @@ def _apply_client_commands(
                 continue
             item = box.add_message(folder, PimItem(folder.next_server_id(), pim))
             state.known[item.server_id] = item.modseq
+            if isinstance(pim, CalendarEvent) and pim.attendees:
+                invite(ctx.state.store, ctx.user, pim)  # MS-ASCAL: the attendees get a request
             out.append(
                 SyncItemResponse(
                     "Add", SyncStatus.Success, server_id=item.server_id, client_id=cmd.client_id

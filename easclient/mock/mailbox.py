@@ -85,6 +85,10 @@ class Message:
     mime: bytes | None = None  # as submitted (SendMail); else rendered on demand
     #: (file name, content type, content) of each attachment.
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    #: IPM.Note, or IPM.Schedule.Meeting.Request for an invitation (MS-ASEMAIL MessageClass).
+    message_class: str = "IPM.Note"
+    #: An invitation's tentative item in the invitee's Calendar (its ServerId).
+    meeting_id: str | None = None
 
     def file_reference(self, index: int) -> str:
         """The AirSyncBase FileReference of attachment ``index`` (unique within the mailbox)."""

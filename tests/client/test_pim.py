@@ -183,3 +183,30 @@ def test_sync_push_without_changes_ends_empty_and_out_of_bounds_is_adjusted(devi
     assert quiet.outcome.value == "no-changes" and quiet.status is None
     bad = phone.sync_push(heartbeat=99999, folder_ids=["2"])
     assert bad.outcome.value == "adjusted" and bad.server_heartbeat is not None
+
+
+def test_a_meeting_invites_the_attendee_who_accepts_or_declines(device, eas_mock_server):  # noqa: F811
+    from easclient.protocol.meetingresponse import MeetingAnswer, UserResponse
+
+    alice, bob = eas_mock_server.users[:2]
+    organizer, invitee = device("iphone", user=alice), device("android", user=bob)
+    invitee.sync_all(["Email", "Calendar"])
+    meeting = CalendarEvent(
+        subject="Roadmap", start_time="20261210T150000Z", end_time="20261210T160000Z",
+        attendees=(Attendee(bob.address, bob.name, attendee_type=1),),
+    )  # fmt: skip
+    actions.add_item(organizer, CALENDAR, meeting)
+    report = invitee.sync_all(["Email", "Calendar"])
+    assert report.folders["2"].added == 1 and report.folders[CALENDAR].added == 1
+    request = next(i for i in invitee.state.items("2") if i.subject == "Roadmap")
+    answer = actions.meeting_response(
+        invitee, [MeetingAnswer(UserResponse.Accepted, request.server_id, "2")]
+    )
+    result = answer.results[0]
+    assert result.ok and result.calendar_id in {i.server_id for i in invitee.state.items(CALENDAR)}
+    assert invitee.sync_all(["Calendar"]).folders[CALENDAR].changed == 1  # now accepted
+    declined = actions.meeting_response(
+        invitee, [MeetingAnswer(UserResponse.Declined, request.server_id, "2")]
+    )
+    assert declined.results[0].ok and declined.results[0].calendar_id is None
+    assert invitee.sync_all(["Calendar"]).folders[CALENDAR].deleted == 1
