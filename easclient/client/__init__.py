@@ -24,8 +24,17 @@ from .device import (
     RemoteWipeAcknowledged,
     SyncFailed,
     SyncReport,
+    WaitLimitExceeded,
 )
 from .heartbeat import STRATEGIES, HeartbeatStrategy, PingOutcome, make_strategy
+from .limits import (
+    ResponseDeadlineExceeded,
+    ResponseDecodingError,
+    ResponseLimitError,
+    ResponseLimits,
+    ResponseTooLarge,
+    parse_size,
+)
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import PROFILES, DeviceProfile, ProfileError, get_profile
 from .state import DeviceState, StateError, default_state_path
@@ -52,14 +61,21 @@ __all__ = [
     "ProvisionFailed",
     "RedirectLoop",
     "RemoteWipeAcknowledged",
+    "ResponseDeadlineExceeded",
+    "ResponseDecodingError",
+    "ResponseLimitError",
+    "ResponseLimits",
+    "ResponseTooLarge",
     "StateError",
     "SyncFailed",
     "SyncReport",
     "Transport",
+    "WaitLimitExceeded",
     "basic_credential",
     "classify_ping_exception",
     "classify_ping_status",
     "default_state_path",
     "get_profile",
     "make_strategy",
+    "parse_size",
 ]
