@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from enum import IntEnum
 
+from easclient.errors import excerpt
 from easclient.wbxml import Element, ns
 
 from ._elements import expect_root, in_version, opt_status, opt_text, status, to_int
@@ -154,7 +155,7 @@ def _policy_key(el: Element) -> int | None:
         return None
     key = to_int(raw, "Provision:PolicyKey")
     if not 0 <= key <= 0xFFFFFFFF:
-        raise ProtocolError(f"Provision:PolicyKey {raw!r} is not a uint32", value=raw)
+        raise ProtocolError(f"Provision:PolicyKey {excerpt(raw)} is not a uint32", value=raw)
     return key
 
 
