@@ -29,17 +29,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from easclient import wbxml
-from easclient.errors import EasError
+from easclient.errors import EasError, excerpt
 from easclient.protocol import (
     DeviceInformationRequired,
     EasResponse,
     Email,
+    EmptyResponse,
     FolderSyncRequest,
     FolderSyncResponse,
     PingFolder,
     PingRequest,
     PingResponse,
-    ProtocolError,
     ProvisioningRequiredStatus,
     ProvisionRequest,
     ProvisionRequired,
@@ -63,6 +63,7 @@ from easclient.protocol import (
     parse_sync_body,
     version_at_least,
 )
+from easclient.protocol._elements import to_int
 from easclient.protocol.options import OptionsResult
 from easclient.protocol.sync import BodyPreference, SyncOptions
 from easclient.wbxml import Element
@@ -99,6 +100,10 @@ class SyncFailed(DeviceError):
         super().__init__(message)
         self.status = status
         self.collection = collection
+
+
+class WaitLimitExceeded(DeviceError):
+    """HTTP 503 asked for a wait beyond what is left of ``max_wait``; we stop instead."""
 
 
 class _HierarchyChanged(Exception):
@@ -155,10 +160,7 @@ def _root_status(el: Element | None) -> int | None:
     value = el.findtext("Status")
     if value is None:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ProtocolError(f"{el.tag}: Status is not a number: {value!r}", value=value) from None
+    return to_int(value, f"{el.tag}/Status")
 
 
 def item_digest(data: object, version: str) -> str:
@@ -197,6 +199,8 @@ class EasClient:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         log: Callable[[str], None] | None = None,
+        max_wait: float | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.transport = transport
         self.user = user
@@ -216,6 +220,10 @@ class EasClient:
         self._clock = clock
         self._now = now
         self._log = log or (lambda message: None)
+        # Said even when not verbose: a back-off is a wait the user should not sit through blind.
+        self._warn = warn or self._log
+        self.max_wait = max_wait
+        self.waited = 0.0  # seconds slept on HTTP 503 back-offs, over this client's life
         self.max_ping_folders: int | None = None
         self.throttle_reasons: list[str | None] = []
         self.notes: list[str] = []
@@ -267,7 +275,7 @@ class EasClient:
                 location = exc.location
                 if not location or location in redirects or location == self.transport.base_url:
                     raise RedirectLoop(
-                        f"HTTP 451 redirect loop or missing X-MS-Location: {location!r} "
+                        f"HTTP 451 redirect loop or missing X-MS-Location: {excerpt(location)} "
                         f"(followed {redirects or 'none'})"
                     ) from exc
                 if len(redirects) >= self.max_redirects:
@@ -280,7 +288,7 @@ class EasClient:
                     "https://" if secure else ("https://", "http://")
                 ):
                     raise DeviceError(
-                        f"HTTP 451: refusing X-MS-Location {location!r} from "
+                        f"HTTP 451: refusing X-MS-Location {excerpt(location)} from "
                         f"{self.transport.base_url} (credentials would leave TLS, or not a URL)"
                     ) from exc
                 redirects.append(location)
@@ -299,8 +307,19 @@ class EasClient:
                 if delay is None:
                     delay = 2.0**throttled  # 1, 2, 4 … seconds
                 delay = min(delay, self.max_backoff)
+                if self.max_wait is not None and self.waited + delay > self.max_wait:
+                    left = max(0.0, self.max_wait - self.waited)
+                    raise WaitLimitExceeded(
+                        f"{exc}; waiting {delay:g} s is beyond the {left:g} s left of the "
+                        f"{self.max_wait:g} s wait limit (raise it with --max-wait)"
+                    ) from None
                 throttled += 1
-                self._log(f"HTTP 503 ({exc.reason or 'no reason given'}): waiting {delay:g} s")
+                reason = excerpt(exc.reason) if exc.reason else "no reason given"
+                self._warn(
+                    f"HTTP 503 ({reason}): waiting {delay:g} s before retry "
+                    f"{throttled} of {self.max_throttle_retries}"
+                )
+                self.waited += delay
                 self._sleep(delay)
                 continue
             return response
@@ -410,7 +429,7 @@ class EasClient:
     def _provision_call(self, request: ProvisionRequest, version: str) -> ProvisionResponse:
         el = self.execute("Provision", request.to_element(version))
         if el is None:
-            raise ProtocolError("Provision: empty response body")
+            raise EmptyResponse("Provision: an empty answer (Status is required, MS-ASPROV 2.2.2)")
         response = ProvisionResponse.from_element(el)
         if response.remote_wipe or response.account_only_remote_wipe:
             self._acknowledge_wipe(response, version)
@@ -437,7 +456,10 @@ class EasClient:
             key = self.state.folder_sync_key
             el = self.execute("FolderSync", FolderSyncRequest(key).to_element(self.version))
             if el is None:
-                raise ProtocolError("FolderSync: empty response body")
+                raise EmptyResponse(
+                    "FolderSync: an empty answer (Status and SyncKey are required, MS-ASCMD "
+                    "2.2.1.5)"
+                )
             r = FolderSyncResponse.from_element(el)
             if r.status == 9 and key != "0":
                 self._log("FolderSync status 9: starting the hierarchy again from SyncKey 0")
@@ -511,8 +533,16 @@ class EasClient:
                     collection=cid,
                 )
             col = resp.collection(cid)
+            if col is None and key == "0":
+                # The priming answer must carry the collection's first SyncKey (MS-ASCMD
+                # 2.2.3.181.4, 3.1.5.4): taking nothing for "no changes" would store none.
+                raise EmptyResponse(
+                    f"Sync of {folder.display_name} ({cid}) with SyncKey 0: the answer has no "
+                    "Collection with a new SyncKey (MS-ASCMD 2.2.3.181.4)",
+                    element="Collection",
+                )
             if col is None:
-                break  # empty answer: nothing changed (MS-ASCMD 2.2.1.21)
+                break  # empty answer: nothing changed (MS-ASCMD 2.2.1.21.2)
             if col.status == 3:
                 if restarts >= 3:
                     raise SyncFailed(
