@@ -11,7 +11,14 @@ import ssl
 
 import httpx
 
-from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.client import (
+    BasicAuth,
+    DeviceState,
+    EasClient,
+    HttpxTransport,
+    ResponseLimits,
+    get_profile,
+)
 
 from .context import CheckOptions
 from .pinning import check_transport
@@ -57,6 +64,9 @@ class CheckDevice:
             connect_timeout=options.connect_timeout,
             read_timeout=options.request_timeout,
             transport=transport,
+            limits=ResponseLimits(
+                max_size=options.max_response_size, deadline=options.response_deadline
+            ),
         )
         self.state = DeviceState(":memory:")
         who = f"{options.user or 'anonymous'}@{target.host}"
@@ -69,6 +79,7 @@ class CheckDevice:
             version=version,
             ping_margin=options.ping_margin,
             max_windows=options.sync_windows,
+            max_wait=options.max_wait,
         )
 
     def close(self) -> None:

@@ -25,10 +25,12 @@ from easclient.client import (
     DeviceState,
     EasClient,
     HttpxTransport,
+    ResponseLimits,
     basic_credential,
     default_state_path,
     get_profile,
     make_strategy,
+    parse_size,
 )
 from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS
@@ -94,6 +96,45 @@ KeepaliveOpt = Annotated[
     int | None, typer.Option("--tcp-keepalive", help="TCP keepalive idle seconds (default off)")
 ]
 
+# The client's bounds on an answer (README "Limits").
+MaxResponseSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-response-size",
+        help="largest answer accepted from the server, e.g. 512K, 64M, 1G (default: per "
+        "command, 64M for Sync and FolderSync, 256M for ItemOperations, 64K for Ping)",
+    ),
+]
+DeadlineOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--deadline",
+        min=0.001,
+        help="seconds a whole answer may take to arrive (default 300; a Ping's is its "
+        "heartbeat + margin)",
+    ),
+]
+MaxWaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-wait",
+        min=0,
+        help="most seconds to spend waiting on HTTP 503 back-offs in all (default: up to 3 "
+        "waits of at most 60 s)",
+    ),
+]
+
+
+def response_limits(max_response_size: str | None, deadline: float | None) -> ResponseLimits:
+    """``--max-response-size`` and ``--deadline`` as the transport's limits."""
+    try:
+        size = None if max_response_size is None else parse_size(max_response_size)
+    except EasError as exc:
+        raise CliError(f"--max-response-size: {exc}") from None
+    if deadline is None:
+        return ResponseLimits(max_size=size)
+    return ResponseLimits(max_size=size, deadline=deadline)
+
 
 @dataclass
 class Connection:
@@ -112,6 +153,9 @@ class Connection:
     verbose: bool = False
     tcp_keepalive: int | None = None
     need_credentials: bool = True
+    max_response_size: str | None = None
+    deadline: float | None = None
+    max_wait: float | None = None
 
 
 def server_base(url: str) -> tuple[str, str]:
@@ -168,6 +212,7 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     """A ready :class:`EasClient` for ``conn``, and everything closed afterwards."""
     base, host = server_base(conn.url)
     profile = get_profile(conn.profile)
+    limits = response_limits(conn.max_response_size, conn.deadline)
     if conn.protocol is not None and conn.protocol not in ALL_VERSIONS:
         raise CliError(f"--protocol {conn.protocol!r}: choose one of {', '.join(ALL_VERSIONS)}")
     secrets: list[str | None] = []
@@ -218,6 +263,7 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
                 ca_file=str(conn.ca_file) if conn.ca_file else None,
                 tcp_keepalive=conn.tcp_keepalive,
                 capture=capture,
+                limits=limits,
             )
         )
         state_path = conn.state or default_state_path(user, host, device_id)
@@ -233,4 +279,6 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
             base64_query=conn.base64_query,
             heartbeat=heartbeat,
             log=_log(conn.verbose),
+            max_wait=conn.max_wait,
+            warn=lambda message: typer.echo(f"eas: {message}", err=True),
         )

@@ -22,7 +22,14 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
-from easclient.cli._common import CliError, read_password
+from easclient.cli._common import (
+    CliError,
+    DeadlineOpt,
+    MaxResponseSizeOpt,
+    MaxWaitOpt,
+    read_password,
+    response_limits,
+)
 from easclient.client import PROFILES, get_profile
 
 # Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
@@ -129,6 +136,9 @@ def check(
     timeout: Annotated[
         float, typer.Option(min=0.1, help="Connect timeout per attempt, seconds.")
     ] = 5.0,
+    max_response_size: MaxResponseSizeOpt = None,
+    deadline: DeadlineOpt = None,
+    max_wait: MaxWaitOpt = None,
 ) -> None:
     """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
     from easclient.check.demo import demonstration_held, run_demo
@@ -136,6 +146,10 @@ def check(
 
     if probe_max < probe_min:
         raise fail(f"--probe-max {probe_max} is below --probe-min {probe_min}")
+    try:
+        limits = response_limits(max_response_size, deadline)
+    except CliError as exc:
+        raise fail(str(exc)) from None
     options = CheckOptions(
         user=user,
         ca_file=ca_file_option(ca_file),
@@ -148,6 +162,9 @@ def check(
         probe_min=probe_min,
         probe_max=probe_max,
         probe_budget=probe_budget,
+        max_response_size=limits.max_size,
+        response_deadline=limits.deadline,
+        max_wait=max_wait,
     )
     if url is None:
         if user or resolve or ca_file:

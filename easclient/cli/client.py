@@ -16,10 +16,13 @@ from easclient.cli._common import (
     CaFileOpt,
     CaptureOpt,
     Connection,
+    DeadlineOpt,
     DeviceIdOpt,
     InsecureOpt,
     JsonOpt,
     KeepaliveOpt,
+    MaxResponseSizeOpt,
+    MaxWaitOpt,
     PasswordEnvOpt,
     ProfileOpt,
     ProtocolOpt,
@@ -137,6 +140,9 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
+        max_response_size: MaxResponseSizeOpt = None,
+        deadline: DeadlineOpt = None,
+        max_wait: MaxWaitOpt = None,
     ) -> None:
         """Sync the folder hierarchy and every mail folder; print what changed since last run.
 
@@ -156,6 +162,9 @@ def register(app: typer.Typer) -> None:
             capture=capture,
             verbose=verbose,
             tcp_keepalive=tcp_keepalive,
+            max_response_size=max_response_size,
+            deadline=deadline,
+            max_wait=max_wait,
         )
         with _opened(conn) as client:
             report = client.sync_all_mail()
@@ -226,6 +235,9 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
+        max_response_size: MaxResponseSizeOpt = None,
+        deadline: DeadlineOpt = None,
+        max_wait: MaxWaitOpt = None,
     ) -> None:
         """One Ping: how it ended (outcome, status), how long it was held, folders reported.
 
@@ -249,6 +261,9 @@ def register(app: typer.Typer) -> None:
             capture=capture,
             verbose=verbose,
             tcp_keepalive=tcp_keepalive,
+            max_response_size=max_response_size,
+            deadline=deadline,
+            max_wait=max_wait,
         )
         with _opened(conn) as client:
             client.ping_margin = margin
