@@ -273,14 +273,15 @@ class EasClient:
                 check_http(response)
             except Redirect as exc:
                 location = exc.location
+                followed = ", ".join(excerpt(r) for r in redirects) or "none"
                 if not location or location in redirects or location == self.transport.base_url:
                     raise RedirectLoop(
-                        f"HTTP 451 redirect loop or missing X-MS-Location: {excerpt(location)} "
-                        f"(followed {redirects or 'none'})"
+                        "HTTP 451 redirect loop or missing X-MS-Location: "
+                        f"{excerpt(location) if location else location!r} (followed {followed})"
                     ) from exc
                 if len(redirects) >= self.max_redirects:
                     raise RedirectLoop(
-                        f"more than {self.max_redirects} HTTP 451 redirects: {redirects}"
+                        f"more than {self.max_redirects} HTTP 451 redirects: {followed}"
                     ) from exc
                 # The credentials go wherever we are sent: only to https, unless already plain.
                 secure = self.transport.base_url.startswith("https://")

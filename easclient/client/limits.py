@@ -44,7 +44,8 @@ DEFAULT_DEADLINE = 300.0
 
 
 class ResponseLimitError(EasError):
-    """An answer went beyond one of the client's bounds (size or time); not a network fault."""
+    """An answer the client will not take: beyond a bound (size, time) or undecodable; not a
+    network fault."""
 
 
 class ResponseTooLarge(ResponseLimitError):
