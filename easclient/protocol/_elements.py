@@ -96,7 +96,7 @@ def to_bool(value: str, where: str) -> bool:
         return True
     if value.strip() == "0":
         return False
-    raise ProtocolError(f"{where} must be 0 or 1, got {value!r}")
+    raise ProtocolError(f"{where} must be 0 or 1, got {excerpt(value)}")
 
 
 def opt_bool(el: Element, tag: str) -> bool | None:

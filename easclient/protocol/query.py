@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote
 
+from easclient.errors import excerpt
+
 from .commands import Command
 from .errors import QueryError, VersionError
 from .versions import ProtocolVersion, base64_query_allowed
@@ -121,12 +123,12 @@ class RequestQuery:
         for name, value in self.params.items():
             if name in _OPTION_BITS:
                 if value not in ("T", "F"):
-                    raise QueryError(f"{name} must be T or F, not {value!r}", value=value)
+                    raise QueryError(f"{name} must be T or F, not {excerpt(value)}", value=value)
                 options |= _OPTION_BITS[name] if value == "T" else 0
                 continue
             tag = PARAM_TAGS.get(name)
             if tag is None or name in ("Options", "User"):
-                raise QueryError(f"no base64 form for the parameter {name!r}", value=name)
+                raise QueryError(f"no base64 form for the parameter {excerpt(name)}", value=name)
             out += bytes([tag]) + _counted(name, str(value).encode())
         if options:
             out += bytes([PARAM_TAGS["Options"], 1, options])
@@ -181,7 +183,7 @@ def _parse_plain(
     values: dict[str, str] = {}
     for key, value in parse_qsl(qs, keep_blank_values=True):
         if key in values:
-            raise QueryError(f"the parameter {key!r} appears twice", value=qs)
+            raise QueryError(f"the parameter {excerpt(key)} appears twice", value=qs)
         values[key] = value
     for key in _REQUIRED_PLAIN:
         if key not in values:
@@ -199,7 +201,7 @@ def _parse_plain(
         digits = raw_key.strip()
         # A uint32 as in the base64 form; int() alone would take "-1", "1_0" or Arabic-Indic digits.
         if not (digits.isascii() and digits.isdigit() and int(digits) <= 0xFFFFFFFF):
-            raise QueryError(f"X-MS-PolicyKey is not a uint32: {raw_key!r}", value=raw_key)
+            raise QueryError(f"X-MS-PolicyKey is not a uint32: {excerpt(raw_key)}", value=raw_key)
         policy_key = int(digits)
     params = {k: v for k, v in values.items() if k not in _REQUIRED_PLAIN}
     if (_header(headers, "MS-ASAcceptMultiPart") or "").upper() == "T":

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from easclient.errors import excerpt
 from easclient.wbxml import Element, ns
 
 from ._elements import child, expect_root, opt_text, status
@@ -95,7 +96,7 @@ class SendMailRequest:
         """The server side of the pre-14.0 form: the body and the query parameters."""
         save = params.get("SaveInSent", "F").upper()
         if save not in ("T", "F"):
-            raise ProtocolError(f"SaveInSent must be T or F, got {save!r}", value=save)
+            raise ProtocolError(f"SaveInSent must be T or F, got {excerpt(save)}", value=save)
         return cls(mime=bytes(body), save_in_sent_items=save == "T")
 
     def body_and_params(self, version: str) -> tuple[Element | bytes, dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from easclient.errors import excerpt
 from easclient.wbxml import Element, ns
 
 from ._elements import (
@@ -79,7 +80,7 @@ class DeviceInformation:
         if el.tag == "Settings:DeviceInformation":
             inner = el.find("Settings:Set")
             if inner is None:
-                raise ProtocolError(f"Settings:DeviceInformation without a Set: {el!r}")
+                raise ProtocolError(f"Settings:DeviceInformation without a Set: {excerpt(el)}")
             el = inner
         if el.tag != "Settings:Set":
             raise ProtocolError(f"expected Settings:DeviceInformation, got {el.tag}")
@@ -90,7 +91,9 @@ class DeviceInformation:
                 continue
             if attr == "enable_outbound_sms":
                 if text not in ("0", "1"):
-                    raise ProtocolError(f"Settings:EnableOutboundSMS must be 0 or 1, got {text!r}")
+                    raise ProtocolError(
+                        f"Settings:EnableOutboundSMS must be 0 or 1, got {excerpt(text)}"
+                    )
                 values[attr] = text == "1"
             else:
                 values[attr] = text
