@@ -293,7 +293,7 @@ class HttpxTransport:
                     # Not "no answer": the whole-answer deadline of an ordinary exchange passed.
                     err = ResponseDeadlineExceeded(cmd, deadline)
                 again = not retried and self._resend(request, trace, outcome, now - attempt_started)
-                again = again and budget - (now - started) > 0
+                again = again and min(budget, deadline) - (now - started) > 0
                 if self.capture is not None:
                     note = NetworkError(
                         f"{err}; resent on a new connection", outcome=outcome, url=url
