@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from easclient.client.limits import DEFAULT_DEADLINE
+
 from .target import Target
 
 
@@ -30,6 +32,10 @@ class CheckOptions:
     probe_max: int = 1800
     probe_budget: float = 3600.0
     probe_lanes: int = 6
+    #: the client's bounds on an answer (None: the client's defaults, README "Limits")
+    max_response_size: int | None = None
+    response_deadline: float = DEFAULT_DEADLINE
+    max_wait: float | None = None
 
 
 @dataclass

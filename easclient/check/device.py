@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from easclient.client import BasicAuth, EasClient, get_profile
+from easclient.client import BasicAuth, EasClient, ResponseLimits, get_profile
 from easclient.tls import httpx_verify
 
 from .context import CheckOptions
@@ -42,6 +42,9 @@ class CheckDevice:
             # The URL's endpoint path, when it names one, is where the client sends requests.
             target.base_url + (target.path or ""),
             auth=BasicAuth(options.user, options.password or "") if options.user else None,
+            limits=ResponseLimits(
+                max_size=options.max_response_size, deadline=options.response_deadline
+            ),
             user=options.user or "",
             profile=self.profile,
             state=":memory:",
@@ -54,6 +57,7 @@ class CheckDevice:
             http_transport=transport,
             ping_margin=options.ping_margin,
             max_windows=options.sync_windows,
+            max_wait=options.max_wait,
         )
         self.transport = self.client.transport
         self.state = self.client.state

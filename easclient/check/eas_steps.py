@@ -9,17 +9,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from easclient.client import DeviceError, NetworkError, PingOutcome, SyncFailed
+from easclient.client import (
+    DeviceError,
+    NetworkError,
+    PingOutcome,
+    ResponseDeadlineExceeded,
+    ResponseDecodingError,
+    ResponseTooLarge,
+    SyncFailed,
+    WaitLimitExceeded,
+)
 from easclient.client.device import PingReport
 from easclient.errors import EasError
 from easclient.protocol import (
     ACTIVESYNC_PATH,
     AuthenticationFailed,
     EasHTTPError,
+    EmptyResponse,
     FolderType,
     Forbidden,
     NotFound,
     OptionsBlocked,
+    ProtocolError,
     VersionError,
 )
 
@@ -67,8 +78,51 @@ def _blocked(ctx: CheckContext, name: str, title: str, *, inbox: bool = False) -
     return None
 
 
+#: A hostile or broken server's answer (issue 11): why it matters and what to look at.
+_ANSWER_FAULTS: tuple[tuple[type[EasError], str, str], ...] = (
+    (
+        ResponseTooLarge,
+        "An answer larger than devices accept for this command: a device runs out of memory "
+        "or gives up, and tries again.",
+        "Check what the server, or a proxy in front of it, sends for this command (an endless "
+        "chunked body, a wrong Content-Length); if the mailbox really needs it, raise "
+        "--max-response-size.",
+    ),
+    (
+        ResponseDeadlineExceeded,
+        "The answer arrived too slowly: devices give up on it and send the request again.",
+        "Check the server's load and any proxy that trickles or re-buffers answers; raise "
+        "--deadline if the path is that slow.",
+    ),
+    (
+        ResponseDecodingError,
+        "The body does not decode as its Content-Encoding says: devices cannot read it.",
+        "Check the compression settings of the reverse proxy or the server.",
+    ),
+    (
+        EmptyResponse,
+        "The server answered without the content the protocol requires (MS-ASCMD): devices "
+        "have no SyncKey or status to go on with and stall.",
+        "See the server's logs; check that no proxy strips response bodies.",
+    ),
+    (
+        ProtocolError,
+        "The server's answer breaks the protocol (MS-ASCMD): devices cannot read it and stop.",
+        "See the server's logs; check that no proxy rewrites ActiveSync answers.",
+    ),
+    (
+        WaitLimitExceeded,
+        "The server is throttling (HTTP 503) for longer than devices wait.",
+        "Check the server's load and throttling policy; raise --max-wait to wait it out.",
+    ),
+)
+
+
 def _http_failure(name: str, title: str, exc: EasError, what: str) -> Step:
     """A failed step for an HTTP error or a network error, explained."""
+    for kind, why, fix in _ANSWER_FAULTS:
+        if isinstance(exc, kind):
+            return Step(name, title, Result.FAIL, f"{what}: {exc}", why=why, fix=fix)
     if isinstance(exc, AuthenticationFailed):
         return Step(
             name,
@@ -283,6 +337,9 @@ def provision_step(ctx: CheckContext) -> Step:
     client = _opened(ctx).client
     try:
         key = client.provision()
+    except WaitLimitExceeded as exc:
+        ctx.facts["eas_blocked"] = "Provision failed"
+        return _http_failure(name, title, exc, "Provision")
     except DeviceError as exc:
         ctx.facts["eas_blocked"] = "Provision failed"
         return Step(

@@ -22,9 +22,11 @@ from easclient.client import (
     BearerAuth,
     DeviceState,
     EasClient,
+    ResponseLimits,
     default_state_path,
     get_profile,
     make_strategy,
+    parse_size,
 )
 from easclient.client.connect import default_device_id
 from easclient.client.discover import RediscoveringTransport, is_email
@@ -108,6 +110,45 @@ KeepaliveOpt = Annotated[
     int | None, typer.Option("--tcp-keepalive", help="TCP keepalive idle seconds (default off)")
 ]
 
+# The client's bounds on an answer (README "Limits").
+MaxResponseSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-response-size",
+        help="largest answer accepted from the server, e.g. 512K, 64M, 1G (default: per "
+        "command, 64M for Sync and FolderSync, 256M for ItemOperations, 64K for Ping)",
+    ),
+]
+DeadlineOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--deadline",
+        min=0.001,
+        help="seconds a whole answer may take to arrive (default 300; a Ping's is its "
+        "heartbeat + margin)",
+    ),
+]
+MaxWaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-wait",
+        min=0,
+        help="most seconds to spend waiting on HTTP 503 back-offs in all (default: up to 3 "
+        "waits of at most 60 s)",
+    ),
+]
+
+
+def response_limits(max_response_size: str | None, deadline: float | None) -> ResponseLimits:
+    """``--max-response-size`` and ``--deadline`` as the transport's limits."""
+    try:
+        size = None if max_response_size is None else parse_size(max_response_size)
+    except EasError as exc:
+        raise CliError(f"--max-response-size: {exc}") from None
+    if deadline is None:
+        return ResponseLimits(max_size=size)
+    return ResponseLimits(max_size=size, deadline=deadline)
+
 
 @dataclass
 class Connection:
@@ -129,6 +170,9 @@ class Connection:
     #: with an e-mail address for ``url``: Autodiscover's nameserver and connection mapping
     dns_server: str | None = None
     connect_to: list[str] | None = None
+    max_response_size: str | None = None
+    deadline: float | None = None
+    max_wait: float | None = None
 
 
 def read_password(user: str, password_env: str | None) -> str:
@@ -166,6 +210,7 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     email = conn.url.strip() if is_email(conn.url) else None
     host = domain_of(email) if email is not None else resolve_target(conn.url).host
     profile = get_profile(conn.profile)
+    limits = response_limits(conn.max_response_size, conn.deadline)
     if conn.protocol is not None and conn.protocol not in ALL_VERSIONS:
         raise CliError(f"--protocol {conn.protocol!r}: choose one of {', '.join(ALL_VERSIONS)}")
     auth: BasicAuth | BearerAuth | None = None
@@ -212,6 +257,9 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
                 base64_query=conn.base64_query,
                 heartbeat=make_strategy(profile.heartbeat, heartbeat_initial),
                 log=_log(conn.verbose),
+                limits=limits,
+                max_wait=conn.max_wait,
+                warn=lambda message: typer.echo(f"eas: {message}", err=True),
             )
         )
         if rediscover is not None:

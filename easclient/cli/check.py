@@ -22,7 +22,14 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
-from easclient.cli._common import CliError, read_password
+from easclient.cli._common import (
+    CliError,
+    DeadlineOpt,
+    MaxResponseSizeOpt,
+    MaxWaitOpt,
+    read_password,
+    response_limits,
+)
 from easclient.cli.discover import ConnectToOpt, DnsServerOpt, discovery_options
 from easclient.cli.groups import diagnose_app
 from easclient.client import PROFILES, BasicAuth, get_profile
@@ -136,6 +143,9 @@ def check(
     ] = 5.0,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    max_response_size: MaxResponseSizeOpt = None,
+    deadline: DeadlineOpt = None,
+    max_wait: MaxWaitOpt = None,
 ) -> None:
     """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
     from easclient.check.demo import demonstration_held, run_demo
@@ -143,6 +153,10 @@ def check(
 
     if probe_max < probe_min:
         raise fail(f"--probe-max {probe_max} is below --probe-min {probe_min}")
+    try:
+        limits = response_limits(max_response_size, deadline)
+    except CliError as exc:
+        raise fail(str(exc)) from None
     options = CheckOptions(
         user=user,
         ca_file=ca_file_option(ca_file),
@@ -155,6 +169,9 @@ def check(
         probe_min=probe_min,
         probe_max=probe_max,
         probe_budget=probe_budget,
+        max_response_size=limits.max_size,
+        response_deadline=limits.deadline,
+        max_wait=max_wait,
     )
     if url is None:
         if user or resolve or ca_file or dns_server or connect_to:

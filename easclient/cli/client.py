@@ -17,11 +17,14 @@ from easclient.cli._common import (
     CaptureOpt,
     Connection,
     ConnectToOpt,
+    DeadlineOpt,
     DeviceIdOpt,
     DnsServerOpt,
     InsecureOpt,
     JsonOpt,
     KeepaliveOpt,
+    MaxResponseSizeOpt,
+    MaxWaitOpt,
     PasswordEnvOpt,
     ProfileOpt,
     ProtocolOpt,
@@ -154,6 +157,9 @@ def sync_cmd(
     verbose: VerboseOpt = False,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    max_response_size: MaxResponseSizeOpt = None,
+    deadline: DeadlineOpt = None,
+    max_wait: MaxWaitOpt = None,
 ) -> None:
     """Sync the folder hierarchy and every mail folder (or --classes); print what changed.
 
@@ -175,6 +181,9 @@ def sync_cmd(
         dns_server=dns_server,
         connect_to=connect_to,
         tcp_keepalive=tcp_keepalive,
+        max_response_size=max_response_size,
+        deadline=deadline,
+        max_wait=max_wait,
     )
     with _opened(conn) as client:
         report = client.sync_all(_classes(classes))
@@ -288,6 +297,9 @@ def ping_cmd(
     verbose: VerboseOpt = False,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    max_response_size: MaxResponseSizeOpt = None,
+    deadline: DeadlineOpt = None,
+    max_wait: MaxWaitOpt = None,
 ) -> None:
     """One Ping: how it ended (outcome, status), how long it was held, folders reported.
 
@@ -315,6 +327,9 @@ def ping_cmd(
         dns_server=dns_server,
         connect_to=connect_to,
         tcp_keepalive=tcp_keepalive,
+        max_response_size=max_response_size,
+        deadline=deadline,
+        max_wait=max_wait,
     )
     with _opened(conn) as client:
         client.ping_margin = margin

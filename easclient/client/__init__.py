@@ -24,9 +24,18 @@ from .device import (
     RemoteWipeAcknowledged,
     SyncFailed,
     SyncReport,
+    WaitLimitExceeded,
 )
 from .discover import DiscoveryOptions, DiscoveryResult, discover
 from .heartbeat import STRATEGIES, HeartbeatStrategy, PingOutcome, make_strategy
+from .limits import (
+    ResponseDeadlineExceeded,
+    ResponseDecodingError,
+    ResponseLimitError,
+    ResponseLimits,
+    ResponseTooLarge,
+    parse_size,
+)
 from .memstate import MemoryState
 from .outcome import classify_ping_exception, classify_ping_status
 from .profiles import PROFILES, DeviceProfile, ProfileError, get_profile
@@ -58,11 +67,17 @@ __all__ = [
     "ProvisionFailed",
     "RedirectLoop",
     "RemoteWipeAcknowledged",
+    "ResponseDeadlineExceeded",
+    "ResponseDecodingError",
+    "ResponseLimitError",
+    "ResponseLimits",
+    "ResponseTooLarge",
     "StateError",
     "StateStore",
     "SyncFailed",
     "SyncReport",
     "Transport",
+    "WaitLimitExceeded",
     "basic_credential",
     "classify_ping_exception",
     "classify_ping_status",
@@ -70,4 +85,5 @@ __all__ = [
     "discover",
     "get_profile",
     "make_strategy",
+    "parse_size",
 ]

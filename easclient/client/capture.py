@@ -14,8 +14,10 @@ case a server echoed one somewhere unexpected.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import stat
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -96,6 +98,11 @@ class CaptureWriter:
         self._lock = threading.Lock()
         # The user's mail, decoded: readable by the user only.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        # O_CREAT's mode only applies to a new file: an existing capture (made 0644 by an
+        # older version, or by hand) is made private too. Not a device or pipe (/dev/stdout).
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            with contextlib.suppress(OSError):  # another user's file: we can still append
+                os.fchmod(fd, 0o600)
         self._file: TextIO = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
 
     def add_secret(self, secret: str | None) -> None:

@@ -20,6 +20,7 @@ from easclient.protocol import ALL_VERSIONS, VersionError
 from easclient.url import ServerUrl, resolve_target
 
 from .capture import CaptureWriter
+from .limits import ResponseLimits
 from .memstate import MemoryState
 from .profiles import DeviceProfile, get_profile
 from .state import DeviceState
@@ -53,11 +54,13 @@ def open_transport(
     connect_timeout: float = 30.0,
     read_timeout: float = 120.0,
     http_transport: httpx.BaseTransport | None = None,
+    limits: ResponseLimits | None = None,
 ) -> HttpxTransport:
     """An :class:`HttpxTransport` to ``url`` (normalised; a path names the endpoint).
 
     ``verify=False`` checks no certificate (testing only); ``ca_file`` trusts a private CA.
-    ``http_transport`` replaces httpx's own (pinned addresses, no keep-alive, ASGI)."""
+    ``http_transport`` replaces httpx's own (pinned addresses, no keep-alive, ASGI);
+    ``limits`` bounds every answer's size and time (default :class:`ResponseLimits`)."""
     server = url if isinstance(url, ServerUrl) else resolve_target(url)
     return HttpxTransport(
         server.base,
@@ -69,6 +72,7 @@ def open_transport(
         tcp_keepalive=tcp_keepalive,
         transport=http_transport,
         capture=capture,
+        limits=limits,
     )
 
 
@@ -90,6 +94,7 @@ def connect(
     connect_timeout: float = 30.0,
     read_timeout: float = 120.0,
     http_transport: httpx.BaseTransport | None = None,
+    limits: ResponseLimits | None = None,
     **options: Any,
 ) -> Client:
     """A ready client for ``url``: ``EasClient.connect(url, auth=BasicAuth(user, pw))``.
@@ -106,6 +111,7 @@ def connect(
       (else the highest both sides speak, from OPTIONS).
     - ``capture``: a :class:`CaptureWriter` or a file to append every exchange to (redacted).
     - ``http_transport``: an httpx transport to use instead of a new one.
+    - ``limits``: the size and time bounds of every answer (:class:`ResponseLimits`).
     - Other keyword arguments go to :class:`EasClient` (``heartbeat``, ``ping_margin``,
       ``base64_query``, ``log``, ``sleep`` …).
 
@@ -151,6 +157,7 @@ def connect(
                 connect_timeout=connect_timeout,
                 read_timeout=read_timeout,
                 http_transport=http_transport,
+                limits=limits,
             )
         )
         owned.append(transport)

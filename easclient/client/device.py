@@ -33,17 +33,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from easclient import wbxml
-from easclient.errors import EasError
+from easclient.errors import EasError, excerpt
 from easclient.protocol import (
     DeviceInformationRequired,
     EasRequest,
     EasResponse,
     Email,
+    EmptyResponse,
     FolderSyncRequest,
     FolderSyncResponse,
     PingFolder,
     PingResponse,
-    ProtocolError,
     ProvisioningRequiredStatus,
     ProvisionRequest,
     ProvisionRequired,
@@ -65,6 +65,7 @@ from easclient.protocol import (
     parse_sync_body,
     version_at_least,
 )
+from easclient.protocol._elements import to_int
 from easclient.protocol.calendar import CalendarEvent
 from easclient.protocol.contacts import Contact
 from easclient.protocol.foldersync_flow import FolderSyncFailed, FolderSyncFlow, HierarchyUpdate
@@ -132,6 +133,10 @@ class SyncFailed(DeviceError):
         self.collection = collection
 
 
+class WaitLimitExceeded(DeviceError):
+    """HTTP 503 asked for a wait beyond what is left of ``max_wait``; we stop instead."""
+
+
 class _HierarchyChanged(Exception):
     """Internal: Sync status 12 — run FolderSync, then go on."""
 
@@ -191,10 +196,7 @@ def _root_status(el: Element | None) -> int | None:
     value = el.findtext("Status")
     if value is None:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ProtocolError(f"{el.tag}: Status is not a number: {value!r}", value=value) from None
+    return to_int(value, f"{el.tag}/Status")
 
 
 def _provision_failure(outcome: ProvisionOutcome) -> str:
@@ -287,6 +289,8 @@ class EasClient:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         log: Callable[[str], None] | None = None,
+        max_wait: float | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.transport = transport
         self.user = user
@@ -307,6 +311,10 @@ class EasClient:
         self._now = now
         self._log = log or (lambda message: None)
         self._ping_flow = PingFlow()
+        # Said even when not verbose: a back-off is a wait the user should not sit through blind.
+        self._warn = warn or self._log
+        self.max_wait = max_wait
+        self.waited = 0.0  # seconds slept on HTTP 503 back-offs, over this client's life
         self.throttle_reasons: list[str | None] = []
         self.notes: list[str] = []
         self.options_result: OptionsResult | None = None
@@ -385,14 +393,15 @@ class EasClient:
                 check_http(response)
             except Redirect as exc:
                 location = exc.location
+                followed = ", ".join(excerpt(r) for r in redirects) or "none"
                 if not location or location in redirects or location == self.transport.base_url:
                     raise RedirectLoop(
-                        f"HTTP 451 redirect loop or missing X-MS-Location: {location!r} "
-                        f"(followed {redirects or 'none'})"
+                        "HTTP 451 redirect loop or missing X-MS-Location: "
+                        f"{excerpt(location) if location else location!r} (followed {followed})"
                     ) from exc
                 if len(redirects) >= self.max_redirects:
                     raise RedirectLoop(
-                        f"more than {self.max_redirects} HTTP 451 redirects: {redirects}"
+                        f"more than {self.max_redirects} HTTP 451 redirects: {followed}"
                     ) from exc
                 # The credentials go wherever we are sent: only to https, unless already plain.
                 secure = self.transport.base_url.startswith("https://")
@@ -400,7 +409,7 @@ class EasClient:
                     "https://" if secure else ("https://", "http://")
                 ):
                     raise DeviceError(
-                        f"HTTP 451: refusing X-MS-Location {location!r} from "
+                        f"HTTP 451: refusing X-MS-Location {excerpt(location)} from "
                         f"{self.transport.base_url} (credentials would leave TLS, or not a URL)"
                     ) from exc
                 redirects.append(location)
@@ -419,8 +428,19 @@ class EasClient:
                 if delay is None:
                     delay = 2.0**throttled  # 1, 2, 4 … seconds
                 delay = min(delay, self.max_backoff)
+                if self.max_wait is not None and self.waited + delay > self.max_wait:
+                    left = max(0.0, self.max_wait - self.waited)
+                    raise WaitLimitExceeded(
+                        f"{exc}; waiting {delay:g} s is beyond the {left:g} s left of the "
+                        f"{self.max_wait:g} s wait limit (raise it with --max-wait)"
+                    ) from None
                 throttled += 1
-                self._log(f"HTTP 503 ({exc.reason or 'no reason given'}): waiting {delay:g} s")
+                reason = excerpt(exc.reason) if exc.reason else "no reason given"
+                self._warn(
+                    f"HTTP 503 ({reason}): waiting {delay:g} s before retry "
+                    f"{throttled} of {self.max_throttle_retries}"
+                )
+                self.waited += delay
                 self._sleep(delay)
                 continue
             return response
@@ -510,6 +530,10 @@ class EasClient:
                 self._log("status 165: resending Provision with DeviceInformation")
                 step = again
                 continue
+            if el is None and flow.phase is not ProvisionPhase.WIPE_ACKNOWLEDGE:
+                raise EmptyResponse(
+                    "Provision: an empty answer (Status is required, MS-ASPROV 2.2.2)"
+                )
             step = flow.receive_element(el)
         outcome = step
         if outcome.result is ProvisionResult.WIPED:
@@ -547,7 +571,10 @@ class EasClient:
                 self._log("FolderSync status 9: starting the hierarchy again from SyncKey 0")
             el = self.execute("FolderSync", step.to_element(self.version))
             if el is None:
-                raise ProtocolError("FolderSync: empty response body")
+                raise EmptyResponse(
+                    "FolderSync: an empty answer (Status and SyncKey are required, MS-ASCMD "
+                    "2.2.1.5)"
+                )
             step = flow.receive(FolderSyncResponse.from_element(el))
         if isinstance(step, FolderSyncFailed):
             raise SyncFailed(
@@ -611,7 +638,17 @@ class EasClient:
         )
         while isinstance(request := flow.next_request(), SyncRequest):
             el = self.execute("Sync", request.to_element(self.version))
-            step = flow.receive(parse_sync_body(el, {cid: class_}))
+            response = parse_sync_body(el, {cid: class_})
+            primed = request.collections[0].sync_key == "0" if request.collections else False
+            if primed and response.status in (None, 1) and response.collection(cid) is None:
+                # The priming answer must carry the collection's first SyncKey (MS-ASCMD
+                # 2.2.3.181.4, 3.1.5.4): taking nothing for "no changes" would store none.
+                raise EmptyResponse(
+                    f"Sync of {folder.display_name} ({cid}) with SyncKey 0: the answer has no "
+                    "Collection with a new SyncKey (MS-ASCMD 2.2.3.181.4)",
+                    element="Collection",
+                )
+            step = flow.receive(response)
             if isinstance(step, SyncWindow):
                 result = self._apply(cid, step.expected_sync_key, step.sync_key, step.commands)
                 report.added += result.added

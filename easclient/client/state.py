@@ -121,13 +121,18 @@ def _safe(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@+-]", "_", part) or "_"
 
 
-def default_state_path(user: str, host: str, device_id: str) -> Path:
-    """``$XDG_STATE_HOME/easclient/<user>@<host>-<deviceid>.sqlite3`` (XDG default
-    ``~/.local/state``)."""
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/easclient`` (XDG default ``~/.local/state``): kept mode 0700."""
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(
         os.path.expanduser("~"), ".local", "state"
     )
-    return Path(base) / "easclient" / f"{_safe(user)}@{_safe(host)}-{_safe(device_id)}.sqlite3"
+    return Path(base) / "easclient"
+
+
+def default_state_path(user: str, host: str, device_id: str) -> Path:
+    """``$XDG_STATE_HOME/easclient/<user>@<host>-<deviceid>.sqlite3`` (XDG default
+    ``~/.local/state``)."""
+    return default_state_dir() / f"{_safe(user)}@{_safe(host)}-{_safe(device_id)}.sqlite3"
 
 
 class MetaValues:
@@ -175,11 +180,21 @@ class DeviceState(MetaValues):
         self.path = Path(path)
         try:
             if str(self.path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if self.path.parent == default_state_dir():
+                    # Ours alone: made 0755 by an older version (or a umask), it is made
+                    # private; a directory the user named is left as it is.
+                    with contextlib.suppress(OSError):
+                        self.path.parent.chmod(0o700)
                 # Subjects and senders of the user's mail: readable by the user only. SQLite
                 # gives its -wal and -shm files the database file's mode.
-                with contextlib.suppress(FileExistsError):
+                try:
                     os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                except FileExistsError:
+                    # An existing file (an older version made it 0644) is made private too.
+                    if self.path.is_file():
+                        with contextlib.suppress(OSError):
+                            self.path.chmod(0o600)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")

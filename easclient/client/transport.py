@@ -16,6 +16,13 @@ retried, once, on a new connection: a REUSED keep-alive connection that the serv
 closed before any byte of the answer (the race of RFC 9112 9.3.1 — the server gave up on the idle
 connection as the request went out; SOGo's sogod does it now and then). EAS makes the resend safe:
 the same SyncKey gets the same answer (MS-ASCMD 2.2.3.166.4).
+
+Every answer is bounded (:mod:`.limits`): in size, per command (a Content-Length beyond the
+limit is refused before any of the body is read; a body is counted as it arrives, so an endless
+chunked answer stops at the limit), and in time, by a whole-answer deadline (a Ping's is its
+heartbeat + margin; others' is ``limits.deadline``), since httpx's read timeout bounds each read,
+not the answer. A body that does not decode (``Content-Encoding: gzip`` and junk) is a
+:class:`~.limits.ResponseDecodingError`, not a traceback.
 """
 
 from __future__ import annotations
@@ -29,13 +36,20 @@ from typing import Protocol
 
 import httpx
 
-from easclient.errors import EasError
+from easclient.errors import EasError, excerpt
 from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
 from easclient.tls import httpx_verify
 
 from .capture import CaptureWriter
 from .heartbeat import PingOutcome
+from .limits import (
+    ResponseDeadlineExceeded,
+    ResponseDecodingError,
+    ResponseLimitError,
+    ResponseLimits,
+    ResponseTooLarge,
+)
 from .outcome import classify_ping_exception
 
 
@@ -147,6 +161,10 @@ NOT_RESENT = frozenset({"SendMail", "SmartForward", "SmartReply"})
 STALE_WINDOW = 0.5
 
 
+class _DeadlinePassed(httpx.ReadTimeout):
+    """The whole answer's deadline passed while its body was still arriving."""
+
+
 class _Trace:
     """httpcore's trace hook (the ``trace`` request extension): was the connection new, and did
     any of the answer arrive?"""
@@ -175,7 +193,8 @@ class HttpxTransport:
 
     ``retries`` counts the requests resent after a reused connection failed (see the module
     docstring); ``retry_log`` says what failed, one line each. Transports httpx cannot trace
-    (``httpx.MockTransport``) are never retried.
+    (``httpx.MockTransport``) are never retried. ``limits`` bounds every answer's size and time
+    (default :class:`~.limits.ResponseLimits`: 64 MiB for a Sync, 300 s for the whole answer).
     """
 
     def __init__(
@@ -191,6 +210,7 @@ class HttpxTransport:
         transport: httpx.BaseTransport | None = None,
         capture: CaptureWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        limits: ResponseLimits | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise EasError(f"server URL must start with http:// or https://, got {base_url!r}")
@@ -203,6 +223,7 @@ class HttpxTransport:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.capture = capture
+        self.limits = limits or ResponseLimits()
         self.retries = 0
         self.retry_log: list[str] = []
         if capture is not None and auth is not None:
@@ -242,27 +263,38 @@ class HttpxTransport:
             request.body,
             request.base64_query,
         )
+        cmd = request.query.cmd if request.query else request.method
+        # A Ping's deadline is its own budget (heartbeat + margin); others get the limits'.
+        deadline = budget if read_timeout is not None else self.limits.deadline
+        max_size = self.limits.size_for(cmd)
         started = self._clock()
         retried = False
         while True:
             attempt_started = self._clock()
+            left = deadline - (attempt_started - started) if retried else deadline
             timeout = httpx.Timeout(
                 connect=self.connect_timeout,
-                # The retry gets what is left of the budget (a Ping's heartbeat + margin).
-                read=budget - (attempt_started - started) if retried else budget,
+                # The retry gets what is left of the budget (a Ping's heartbeat + margin); no
+                # single read may outlast the whole answer's deadline.
+                read=min(budget - (attempt_started - started) if retried else budget, left),
                 write=self.connect_timeout,
                 pool=self.connect_timeout,
             )
             trace = _Trace()
             try:
-                whole = timeout.read if read_timeout is not None else None
-                r, body = self._exchange(request, url, headers, timeout, trace, whole=whole)
+                r, body = self._exchange(
+                    request, url, headers, timeout, trace, whole=left, max_size=max_size, cmd=cmd
+                )
             except httpx.TransportError as exc:
                 outcome = classify_ping_exception(exc)
-                err = NetworkError(_describe(exc, outcome, url), outcome=outcome, url=url)
+                err: EasError = NetworkError(_describe(exc, outcome, url), outcome=outcome, url=url)
                 now = self._clock()
+                timed_out = outcome is PingOutcome.BLACKHOLE and now - attempt_started >= left
+                if read_timeout is None and (isinstance(exc, _DeadlinePassed) or timed_out):
+                    # Not "no answer": the whole-answer deadline of an ordinary exchange passed.
+                    err = ResponseDeadlineExceeded(cmd, deadline)
                 again = not retried and self._resend(request, trace, outcome, now - attempt_started)
-                again = again and budget - (now - started) > 0
+                again = again and min(budget, deadline) - (now - started) > 0
                 if self.capture is not None:
                     note = NetworkError(
                         f"{err}; resent on a new connection", outcome=outcome, url=url
@@ -277,10 +309,27 @@ class HttpxTransport:
                 if again:
                     retried = True
                     self.retries += 1
-                    cmd = request.query.cmd if request.query else request.method
                     self.retry_log.append(f"{cmd}: {err}; resent on a new connection")
                     continue
                 raise err from exc
+            except (httpx.DecodingError, ResponseLimitError) as exc:
+                limit_err = (
+                    exc
+                    if isinstance(exc, ResponseLimitError)
+                    else ResponseDecodingError(
+                        f"{httpx.URL(url).host}: the {cmd} answer does not decode as its "
+                        f"Content-Encoding says: {excerpt(str(exc), 120)}"
+                    )
+                )
+                if self.capture is not None:
+                    self.capture.record(
+                        sent,
+                        None,
+                        url=url,
+                        elapsed=self._clock() - attempt_started,
+                        error=limit_err,
+                    )
+                raise limit_err from None
             response = EasResponse(r.status_code, Headers(dict(r.headers)), body)
             if self.capture is not None:
                 self.capture.record(
@@ -296,14 +345,18 @@ class HttpxTransport:
         timeout: httpx.Timeout,
         trace: _Trace,
         *,
-        whole: float | None,
+        whole: float,
+        max_size: int,
+        cmd: str,
     ) -> tuple[httpx.Response, bytes]:
-        """One attempt: the response and its whole body.
+        """One attempt: the response and its whole body, within ``whole`` seconds and
+        ``max_size`` bytes (decoded).
 
         httpx's read timeout bounds each read, not the answer: a server or proxy that trickles the
-        body a byte at a time would hold the caller for as long as it likes. When the caller gave
-        this request its own budget (a Ping: heartbeat + margin), the body must be complete within
-        it, or the attempt ends as a read timeout (a Ping outcome of black hole).
+        body a byte at a time would hold the caller for as long as it likes, so the body must be
+        complete within ``whole`` or the attempt ends as a read timeout (:class:`_DeadlinePassed`;
+        a Ping outcome of black hole). A Content-Length beyond ``max_size`` is refused before
+        the body is read; a body is counted as it arrives (chunked, or lying about its length).
         """
         started = self._clock()
         with self._client.stream(
@@ -314,11 +367,24 @@ class HttpxTransport:
             timeout=timeout,
             extensions={"trace": trace},
         ) as r:
+            announced = r.headers.get("Content-Length", "").strip()
+            # Length checked as text first: a 100,000-digit Content-Length never becomes an int.
+            if (
+                announced.isascii()
+                and announced.isdigit()
+                and (len(announced) > 18 or int(announced) > max_size)
+            ):
+                size = int(announced) if len(announced) <= 18 else 10**18
+                raise ResponseTooLarge(cmd, max_size, size, announced=True)
             chunks = []
+            received = 0
             for chunk in r.iter_bytes():
+                received += len(chunk)
+                if received > max_size:
+                    raise ResponseTooLarge(cmd, max_size, received, announced=False)
                 chunks.append(chunk)
-                if whole is not None and self._clock() - started > whole:
-                    raise httpx.ReadTimeout(
+                if self._clock() - started > whole:
+                    raise _DeadlinePassed(
                         f"answer still arriving after the {whole:g} s budget", request=r.request
                     )
             return r, b"".join(chunks)

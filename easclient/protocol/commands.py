@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from easclient.errors import excerpt
+
 from .errors import QueryError
 
 __all__ = ["Command"]
@@ -57,7 +59,7 @@ class Command(StrEnum):
         try:
             return cls(name)
         except ValueError:
-            raise QueryError(f"unknown EAS command {name!r}", value=name) from None
+            raise QueryError(f"unknown EAS command {excerpt(name)}", value=name) from None
 
     def __str__(self) -> str:
         return self.value

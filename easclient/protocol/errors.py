@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 
-from easclient.errors import EasError
+from easclient.errors import EasError, excerpt
 
 from .status import status_name
 
@@ -20,6 +20,7 @@ __all__ = [
     "DeviceInformationRequired",
     "EasHTTPError",
     "EasStatusError",
+    "EmptyResponse",
     "Forbidden",
     "MailboxFull",
     "NotFound",
@@ -45,6 +46,14 @@ class ProtocolError(EasError):
         super().__init__(message)
         self.element = element
         self.value = value
+
+
+class EmptyResponse(ProtocolError):
+    """An answer without the content the spec requires of it: e.g. nothing (or a bare
+    ``<Sync/>``) to the priming Sync with SyncKey 0, which must return the collection's new
+    SyncKey (MS-ASCMD 2.2.3.181.4, 3.1.5.4); an empty FolderSync or Provision answer
+    (MS-ASCMD 2.2.1.5, 2.2.1.14: Status is required). An empty answer to a later Sync is
+    legal: no changes (MS-ASCMD 2.2.1.21.2)."""
 
 
 class QueryError(EasError):
@@ -153,7 +162,7 @@ class Redirect(EasHTTPError):
 
     def __init__(self, status_code: int, headers: Mapping[str, str] | None, location: str | None):
         self.location = location
-        where = location or "nowhere: the X-MS-Location header is missing"
+        where = excerpt(location) if location else "nowhere: the X-MS-Location header is missing"
         super().__init__(status_code, headers, f"HTTP {status_code}: redirected to {where}")
 
 
@@ -171,7 +180,8 @@ class PasswordExpired(EasHTTPError):
         credential_service_url: str | None,
     ):
         self.credential_service_url = credential_service_url
-        where = f" (change it at {credential_service_url})" if credential_service_url else ""
+        url = credential_service_url
+        where = f" (change it at {excerpt(url)})" if url else ""
         super().__init__(status_code, headers, f"HTTP {status_code}: password expired{where}")
 
 
@@ -201,7 +211,7 @@ class Throttled(EasHTTPError):
         self.reason = reason
         parts = [f"HTTP {status_code}: server busy or throttling"]
         if reason:
-            parts.append(f"X-MS-ASThrottle: {reason}")
+            parts.append(f"X-MS-ASThrottle: {excerpt(reason)}")
         if retry_after is not None:
             parts.append(f"retry after {retry_after:g} s")
         elif retry_after_date is not None:

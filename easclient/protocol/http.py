@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from easclient import wbxml
+from easclient.errors import excerpt
 from easclient.wbxml import Element
 
 from .commands import Command
@@ -261,7 +262,10 @@ def parse_retry_after(value: str | None) -> tuple[float | None, datetime | None]
     text = value.strip()
     # str.isdigit() also admits "²" and other digits float() refuses; delay-seconds is ASCII.
     if text.isascii() and text.isdigit():
-        return float(text), None
+        # A 100,000-digit delay is read as what it means (forever), without the big number.
+        return (float(text) if len(text) <= 15 else float("inf")), None
+    if len(text) > 64:  # an HTTP-date is 29 characters
+        return None, None
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -323,8 +327,14 @@ def _decode(body: bytes, content_type: str | None) -> Element | None:
         )
     # 2.5-era servers also label WBXML plain "application/vnd.ms-sync".
     if media and media not in (WBXML_CONTENT_TYPE, "application/vnd.ms-sync"):
-        raise ProtocolError(f"expected a WBXML body, got Content-Type {media!r}", value=media)
+        raise ProtocolError(
+            f"expected a WBXML body, got Content-Type {excerpt(media)}", value=media[:64]
+        )
     try:
         return wbxml.decode(body)
     except wbxml.WBXMLError as e:
-        raise ProtocolError(f"the body is not valid WBXML: {e}", value=body[:64]) from e
+        # The codec's message may quote what it read: bounded, like every value we quote.
+        detail = str(e)
+        if len(detail) > 200:
+            detail = detail[:200] + f"… ({len(detail):,} characters)"
+        raise ProtocolError(f"the body is not valid WBXML: {detail}", value=body[:64]) from e

@@ -123,12 +123,12 @@ class RequestQuery:
         for name, value in self.params.items():
             if name in _OPTION_BITS:
                 if value not in ("T", "F"):
-                    raise QueryError(f"{name} must be T or F, not {value!r}", value=value)
+                    raise QueryError(f"{name} must be T or F, not {excerpt(value)}", value=value)
                 options |= _OPTION_BITS[name] if value == "T" else 0
                 continue
             tag = PARAM_TAGS.get(name)
             if tag is None or name in ("Options", "User"):
-                raise QueryError(f"no base64 form for the parameter {name!r}", value=name)
+                raise QueryError(f"no base64 form for the parameter {excerpt(name)}", value=name)
             out += bytes([tag]) + _counted(name, str(value).encode())
         if options:
             out += bytes([PARAM_TAGS["Options"], 1, options])
@@ -183,7 +183,7 @@ def _parse_plain(
     values: dict[str, str] = {}
     for key, value in parse_qsl(qs, keep_blank_values=True):
         if key in values:
-            raise QueryError(f"the parameter {key!r} appears twice", value=qs)
+            raise QueryError(f"the parameter {excerpt(key)} appears twice", value=qs)
         values[key] = value
     for key in _REQUIRED_PLAIN:
         if key not in values:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
+from easclient.errors import excerpt
 from easclient.wbxml import Element, ns
 
 from ._elements import (
@@ -369,7 +370,9 @@ def _get_changes(el: Element) -> bool | None:
         return True
     if value == "0":
         return False
-    raise ProtocolError(f"AirSync:GetChanges must be empty, 0 or 1, got {value!r}", value=value)
+    raise ProtocolError(
+        f"AirSync:GetChanges must be empty, 0 or 1, got {excerpt(value)}", value=value
+    )
 
 
 @dataclass(frozen=True, slots=True)

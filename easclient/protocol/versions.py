@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from easclient.errors import excerpt
+
 from .errors import VersionError
 
 __all__ = [
@@ -37,7 +39,9 @@ class ProtocolVersion(StrEnum):
         try:
             return cls(str(value).strip())
         except ValueError:
-            raise VersionError(f"unknown EAS protocol version {value!r}", value=value) from None
+            raise VersionError(
+                f"unknown EAS protocol version {excerpt(value)}", value=value
+            ) from None
 
     @classmethod
     def from_byte(cls, byte: int) -> ProtocolVersion:
@@ -129,7 +133,7 @@ def choose_version(
     server = {v for v in _split(server_versions) if v in known}
     client = set(ALL_VERSIONS) if client_versions is None else set(_split(client_versions))
     for v in client - known:
-        raise VersionError(f"unknown EAS protocol version {v!r}", value=v)
+        raise VersionError(f"unknown EAS protocol version {excerpt(v)}", value=v)
     common = server & client
     if not common:
         raise VersionError(
