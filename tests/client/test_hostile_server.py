@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from easclient.cli.check import register as register_check
+from easclient.cli.groups import group
 
 from .fake_server import FakeServer
 from .hostile_server import Behaviour, HostileServer
@@ -199,16 +198,8 @@ def test_a_503_back_off_is_said_as_it_starts(tmp_path) -> None:
 
 # -- eas check: the step that met the hostile answer FAILs, with the finding ---------------
 
-# A fresh app with only `check`: the package's own app is left alone.
-check_app = typer.Typer(pretty_exceptions_enable=False)
-
-
-@check_app.callback()
-def _root() -> None:
-    pass
-
-
-register_check(check_app)
+# The diagnose group on its own (check is in it): the package's own app is left alone.
+check_app = group("diagnose")
 
 CHECK_CASES = {
     Behaviour.ENDLESS_CHUNKED: ("Sync", "sync", "beyond the 1 MiB limit"),
