@@ -25,7 +25,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.client import BasicAuth, DeviceState, EasClient, get_profile
+from easclient.protocol import ProvisionRequest, ProvisionResponse
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "interop"
@@ -264,7 +265,7 @@ def horde() -> Iterator[Horde]:
 @pytest.fixture
 def horde_device(horde: Horde, tmp_path: Path) -> Iterator[Callable[..., Device]]:
     """A fresh device (own DeviceId and state) of the client, talking to Horde."""
-    opened: list[tuple[HttpxTransport, DeviceState]] = []
+    opened: list[EasClient] = []
 
     def make(
         user: str = "alice",
@@ -272,34 +273,38 @@ def horde_device(horde: Horde, tmp_path: Path) -> Iterator[Callable[..., Device]
         *,
         password: str | None = None,
         profile: str = "iphone",
-        device_id: str | None = None,
-        state_path: Path | None = None,
         base64_query: bool = False,
     ) -> Device:
         counter = CountingTransport(httpx.HTTPTransport())
         u = horde.user(user)
-        transport = HttpxTransport(
-            horde.url,
-            auth=BasicAuth(user, password if password is not None else u.password),
-            transport=counter,
-            read_timeout=60,
-        )
-        state = DeviceState(state_path or tmp_path / f"{uuid.uuid4().hex}.db")
-        opened.append((transport, state))
         p = get_profile(profile)
-        client = EasClient(
-            transport,
-            user=user,
+        client = EasClient.connect(
+            horde.url,  # .../Microsoft-Server-ActiveSync: the client sends requests there
+            auth=BasicAuth(user, password if password is not None else u.password),
             profile=p,
-            device_id=device_id or p.device_id(f"horde-{uuid.uuid4().hex}"),
-            state=state,
-            version=version,
+            state=tmp_path / f"{uuid.uuid4().hex}.db",
+            device_id=p.device_id(f"horde-{uuid.uuid4().hex}"),
+            protocol=version,
+            read_timeout=60,
+            http_transport=counter,
             base64_query=base64_query,
         )
-        return Device(client, counter, state)
+        opened.append(client)
+        assert isinstance(client.state, DeviceState)
+        return Device(client, counter, client.state)
 
     yield make
-    for transport, state in opened:
-        with contextlib.suppress(sqlite3.ProgrammingError):
-            state.close()
-        transport.close()
+    for client in opened:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its own thread already
+            client.close()
+
+
+def provision_exchange(
+    client: EasClient, request: ProvisionRequest, version: str
+) -> ProvisionResponse:
+    """One Provision request of a :class:`ProvisionFlow` sent through ``client`` and its answer
+    parsed, for tests that look at each answer of the flow (the client's own ``provision()``
+    only keeps the final key)."""
+    el = client.execute("Provision", request.to_element(version))
+    assert el is not None, "Provision answered with an empty body"
+    return ProvisionResponse.from_element(el)

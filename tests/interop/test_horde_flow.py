@@ -5,7 +5,7 @@ Add/Change/Delete seen by a second device, Ping woken by a delivery, and Horde's
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import os
 import subprocess
 import threading
@@ -16,14 +16,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from easclient import wbxml
 from easclient.client import PingOutcome
-from easclient.protocol import AuthenticationFailed, ProtocolError, ServerError, build_request
+from easclient.client.actions import add_item, change_item, delete_item
+from easclient.protocol import (
+    AuthenticationFailed,
+    CalendarEvent,
+    Contact,
+    Note,
+    ProtocolError,
+    ServerError,
+    Task,
+    TimeZone,
+    build_request,
+)
 from easclient.protocol.sync import (
     BodyPreference,
     ClientAdd,
-    ClientChange,
-    ClientDelete,
     SyncAdd,
     SyncChange,
     SyncCollectionRequest,
@@ -33,19 +41,16 @@ from easclient.protocol.sync import (
     parse_sync_body,
 )
 from easclient.protocol.versions import version_at_least
-from easclient.wbxml import ns
 
 from .conftest import HORDE_VERSIONS, SCRIPTS
 
-C = ns("Calendar")
-CO = ns("Contacts")
 INBOX, TASKS, CALENDAR, CONTACTS, NOTES, RECIPIENT_INFO = 2, 7, 8, 9, 10, 19
-#: FolderSync type → (AirSync Class, the element carrying the seeded title, the title).
+#: FolderSync type → (AirSync Class, its typed item, the field with the seeded title, the title).
 PIM = {
-    CALENDAR: ("Calendar", "Calendar:Subject", "Seed event for {uid}"),
-    CONTACTS: ("Contacts", "Contacts:FileAs", "Seed Contact {uid}"),
-    TASKS: ("Tasks", "Tasks:Subject", "Seed task for {uid}"),
-    NOTES: ("Notes", "Notes:Subject", "Seed note for {uid}"),
+    CALENDAR: ("Calendar", CalendarEvent, "subject", "Seed event for {uid}"),
+    CONTACTS: ("Contacts", Contact, "file_as", "Seed Contact {uid}"),
+    TASKS: ("Tasks", Task, "subject", "Seed task for {uid}"),
+    NOTES: ("Notes", Note, "subject", "Seed note for {uid}"),
 }
 
 
@@ -90,9 +95,15 @@ def _sync_all(client, cid: str, cls: str, version: str):
     return key, items
 
 
-def _text(app, tag: str) -> str | None:
-    el = app.find(tag)
-    return None if el is None else el.text
+def _client_id() -> str:
+    """A fresh ClientId for a hand-built Add: Horde matches ClientIds per user, across devices
+    (see test_client_id_reused_by_another_device_is_status_6)."""
+    return uuid.uuid4().hex
+
+
+def _adds(col) -> list:
+    """The typed items of a Sync answer's server Adds."""
+    return [c.application_data for c in col.commands if isinstance(c, SyncAdd)]
 
 
 def test_options_advertises_2_5_to_16_0_with_provision(horde_device):
@@ -187,70 +198,97 @@ def test_sync_inbox_to_the_end_with_bodies(horde, horde_device, version):
 def test_raw_sync_reads_the_seeded_calendar_contact_task_and_note(horde_device, version):
     dev = horde_device(version=version)
     dev.client.folder_sync()
-    for type_, (cls, tag, title) in PIM.items():
+    for type_, (cls, kind, field, title) in PIM.items():
         _, items = _sync_all(dev.client, _folder(dev, type_), cls, version)
-        titles = [_text(app, tag) for app in items.values()]
+        assert items and all(isinstance(item, kind) for item in items.values()), (cls, items)
+        titles = [getattr(item, field) for item in items.values()]
         assert title.format(uid="alice") in titles, (cls, titles)
         assert all("bob" not in (t or "") for t in titles), "only alice's own items"
 
 
-def _event(subject: str, start: int, version: str, *, uid: bool | None = None) -> wbxml.Element:
+@pytest.mark.parametrize("version", ["12.1", "16.0"])
+def test_sync_all_stores_the_seeded_pim_items(horde_device, version):
+    """The client's own PIM sync (``sync_all(classes=…)``): every calendar, contact and task
+    folder read to the end into the device state, titled as a device lists them; Notes only
+    from 14.0 (MS-ASNOTE), although Horde shows its notepad at 12.x too."""
+    dev = horde_device(version=version)
+    report = dev.client.sync_all(classes=["Calendar", "Contacts", "Tasks", "Notes"])
+    assert _folder(dev, INBOX) not in report.folders
+    for type_, (cls, _kind, _field, title) in PIM.items():
+        folder = _folder(dev, type_)
+        if cls == "Notes" and not version_at_least(version, "14.0"):
+            assert folder not in report.folders
+            continue
+        items = dev.state.items(folder)
+        assert report.folders[folder].total == len(items) >= 1, cls
+        assert {i.class_ for i in items} == {cls}
+        assert title.format(uid="alice") in {i.subject for i in items}, cls
+
+
+def _event(
+    subject: str, start: int, version: str, *, uid: bool | None = None, timezone: bool = True
+) -> CalendarEvent:
     """A one-hour appointment in UTC. UID and DtStamp only below 16.0 (MS-ASCAL 16.0 has the
     server set them) unless ``uid`` says otherwise. The Timezone (MS-ASDTYPE 2.7, all zeros =
     UTC) is optional in the spec; Horde's calendar fails a new event without one at 16.0
-    (Status 6)."""
+    (Status 6), so it is there unless ``timezone`` is False."""
     fmt = "%Y%m%dT%H%M%SZ"
     if uid is None:
         uid = not version_at_least(version, "16.0")
-    return wbxml.Element(
-        "AirSync:ApplicationData",
-        C.Timezone(base64.b64encode(bytes(172)).decode()),
-        C.DtStamp(time.strftime(fmt, time.gmtime())) if uid else None,
-        C.StartTime(time.strftime(fmt, time.gmtime(start))),
-        C.EndTime(time.strftime(fmt, time.gmtime(start + 3600))),
-        C.Subject(subject),
-        C.UID(uuid.uuid4().hex) if uid else None,
-        C.Sensitivity("0"),
-        C.BusyStatus("2"),
-        C.AllDayEvent("0"),
+    return CalendarEvent(
+        subject=subject,
+        start_time=time.strftime(fmt, time.gmtime(start)),
+        end_time=time.strftime(fmt, time.gmtime(start + 3600)),
+        timezone=TimeZone() if timezone else None,
+        dt_stamp=time.strftime(fmt, time.gmtime()) if uid else None,
+        uid=uuid.uuid4().hex if uid else None,
+        sensitivity=0,
+        busy_status=2,
+        all_day_event=False,
     )
 
 
 @pytest.mark.parametrize("version", ["12.1", "14.1", "16.0"])
 def test_calendar_add_change_delete_on_one_device_seen_by_another(horde_device, version):
     a, b = horde_device(version=version), horde_device(version=version)
-    for dev in (a, b):
-        dev.client.folder_sync()
+    a.client.sync_all(classes=["Calendar"])
+    b.client.folder_sync()
     cal_a, cal_b = _folder(a, CALENDAR), _folder(b, CALENDAR)
-    key_a, _ = _sync_all(a.client, cal_a, "Calendar", version)
     key_b, before = _sync_all(b.client, cal_b, "Calendar", version)
 
     subject = f"Added on device A {version} {uuid.uuid4().hex[:6]}"
     start = int(time.time()) + 7 * 86400
-    add = ClientAdd("c1", _event(subject, start, version))
-    col = _sync(a.client, cal_a, "Calendar", version, key_a, [add])
-    [added] = [r for r in col.responses if r.client_id == "c1"]
-    assert int(added.status) == 1 and added.server_id
-    key_a = col.sync_key
+    event = _event(subject, start, version)
+    # add_item raises unless the Add is answered Status 1 with a ServerId.
+    added = add_item(a.client, cal_a, event)
+    assert added in {i.server_id for i in a.state.items(cal_a)}
 
     col = _sync(b.client, cal_b, "Calendar", version, key_b)
     adds = [c for c in col.commands if isinstance(c, SyncAdd)]
-    assert [_text(c.application_data, "Calendar:Subject") for c in adds] == [subject]
+    assert [c.application_data.subject for c in adds] == [subject]
+    seen = adds[0].application_data
+    assert isinstance(seen, CalendarEvent)
+    assert (seen.start_time, seen.end_time) == (event.start_time, event.end_time)
+    # Horde writes AllDayEvent only when set; absent is 0 (MS-ASCAL 2.2.2.1).
+    assert seen.busy_status == 2 and seen.all_day_event in (None, False)
+    assert seen.timezone is not None and seen.timezone.bias == 0, seen.timezone
+    # Pinned deviation: Horde keeps none of the device's UID (MS-ASCAL 2.2.2.46: below 16.0 the
+    # client makes it); the event gets Horde's own UID, which is also its ServerId.
+    assert seen.uid == adds[0].server_id
+    assert event.uid is None or seen.uid != event.uid
     server_id, key_b = adds[0].server_id, col.sync_key
 
     changed = f"Changed on device A {uuid.uuid4().hex[:6]}"
-    col = _sync(
-        a.client, cal_a, "Calendar", version, key_a,
-        [ClientChange(added.server_id, _event(changed, start, version))],
-    )  # fmt: skip
-    key_a = col.sync_key
+    change_item(a.client, cal_a, added, dataclasses.replace(event, subject=changed))
     col = _sync(b.client, cal_b, "Calendar", version, key_b)
     changes = [c for c in col.commands if isinstance(c, SyncChange)]
     assert [c.server_id for c in changes] == [server_id]
-    assert _text(changes[0].application_data, "Calendar:Subject") == changed
+    assert changes[0].application_data.subject == changed
+    assert changes[0].application_data.start_time == event.start_time
     key_b = col.sync_key
 
-    col = _sync(a.client, cal_a, "Calendar", version, key_a, [ClientDelete(added.server_id)])
+    delete_item(a.client, cal_a, added)
+    assert added not in {i.server_id for i in a.state.items(cal_a)}
     col = _sync(b.client, cal_b, "Calendar", version, key_b)
     assert [c.server_id for c in col.commands if isinstance(c, SyncDelete)] == [server_id]
     assert server_id not in before
@@ -265,23 +303,57 @@ def test_calendar_add_with_a_uid_at_16_0_is_http_500(horde_device):
     cal = _folder(dev, CALENDAR)
     key, _ = _sync_all(dev.client, cal, "Calendar", version)
     event = _event("With a UID at 16.0", int(time.time()) + 86400, version, uid=True)
+    assert event.uid is not None and event.dt_stamp is not None
     with pytest.raises(ServerError) as info:
-        _sync(dev.client, cal, "Calendar", version, key, [ClientAdd("u1", event)])
+        _sync(dev.client, cal, "Calendar", version, key, [ClientAdd(_client_id(), event)])
     assert info.value.status_code == 500
 
 
 def test_calendar_add_without_a_timezone_at_16_0_is_status_6(horde_device):
     """Pinned deviation: Horde's calendar cannot store a new appointment sent without Timezone
-    at 16.0 (optional in MS-ASCAL): the Add is answered Status 6."""
+    at 16.0 (optional in MS-ASCAL): the Add is answered Status 6. The same appointment with a
+    Timezone is taken."""
     version = "16.0"
     dev = horde_device(version=version)
     dev.client.folder_sync()
     cal = _folder(dev, CALENDAR)
     key, _ = _sync_all(dev.client, cal, "Calendar", version)
-    event = _event("No timezone at 16.0", int(time.time()) + 86400, version)
-    event.children = [c for c in event.children if c.tag != "Calendar:Timezone"]
-    col = _sync(dev.client, cal, "Calendar", version, key, [ClientAdd("t1", event)])
+    start = int(time.time()) + 86400
+    event = _event("No timezone at 16.0", start, version, timezone=False)
+    assert event.timezone is None
+    col = _sync(dev.client, cal, "Calendar", version, key, [ClientAdd(_client_id(), event)])
     assert [int(r.status) for r in col.responses] == [6]
+    with_zone = dataclasses.replace(event, timezone=TimeZone())
+    col = _sync(
+        dev.client, cal, "Calendar", version, col.sync_key, [ClientAdd(_client_id(), with_zone)]
+    )
+    assert [int(r.status) for r in col.responses] == [1]
+
+
+def test_client_id_reused_by_another_device_is_status_6(horde_device):
+    """Pinned deviation: Horde looks a new item's ClientId up per user, not per device (its
+    ``horde_activesync_map``, kept until that device's next Sync), takes another device's Add
+    with the same ClientId for a resend of the first, and answers it Status 6 (that resend path
+    hands Sync.php a bare UID where it expects an array). MS-ASCMD 2.2.3.28: the ClientId is
+    the client's temporary id for its new item; devices do not coordinate them."""
+    version = "14.1"
+    a, b = horde_device(version=version), horde_device(version=version)
+    for dev in (a, b):
+        dev.client.folder_sync()
+    cal_a, cal_b = _folder(a, CALENDAR), _folder(b, CALENDAR)
+    key_a, _ = _sync_all(a.client, cal_a, "Calendar", version)
+    key_b, _ = _sync_all(b.client, cal_b, "Calendar", version)
+    shared = _client_id()
+    start = int(time.time()) + 5 * 86400
+    first = _event(f"First with the id {shared[:6]}", start, version)
+    col = _sync(a.client, cal_a, "Calendar", version, key_a, [ClientAdd(shared, first)])
+    assert [int(r.status) for r in col.responses] == [1]
+    second = _event(f"Second with the id {shared[:6]}", start, version)
+    col = _sync(b.client, cal_b, "Calendar", version, key_b, [ClientAdd(shared, second)])
+    assert [int(r.status) for r in col.responses] == [6]
+    # Nothing was stored for device B: its next Sync brings device A's event only.
+    col = _sync(b.client, cal_b, "Calendar", version, col.sync_key)
+    assert [item.subject for item in _adds(col)] == [first.subject]
 
 
 def test_contact_added_on_one_device_seen_by_another(horde_device):
@@ -290,20 +362,19 @@ def test_contact_added_on_one_device_seen_by_another(horde_device):
     for dev in (a, b):
         dev.client.folder_sync()
     book_a, book_b = _folder(a, CONTACTS), _folder(b, CONTACTS)
-    key_a, _ = _sync_all(a.client, book_a, "Contacts", version)
     key_b, _ = _sync_all(b.client, book_b, "Contacts", version)
     last = f"Added{uuid.uuid4().hex[:6]}"
-    app = wbxml.Element(
-        "AirSync:ApplicationData",
-        CO.FirstName("Device"),
-        CO.LastName(last),
-        CO.Email1Address(f"{last.lower()}@example.test"),
+    contact = Contact(
+        first_name="Device", last_name=last, email1_address=f"{last.lower()}@example.test"
     )
-    col = _sync(a.client, book_a, "Contacts", version, key_a, [ClientAdd("k1", app)])
-    assert [int(r.status) for r in col.responses] == [1]
+    added = add_item(a.client, book_a, contact)  # raises unless Status 1 with a ServerId
+    assert added in {i.server_id for i in a.state.items(book_a)}
     col = _sync(b.client, book_b, "Contacts", version, key_b)
-    adds = [c for c in col.commands if isinstance(c, SyncAdd)]
-    assert [_text(c.application_data, "Contacts:LastName") for c in adds] == [last]
+    adds = _adds(col)
+    assert [c.last_name for c in adds] == [last]
+    assert isinstance(adds[0], Contact)
+    assert adds[0].first_name == "Device"
+    assert adds[0].email1_address == contact.email1_address
 
 
 def test_mail_deleted_on_one_device_is_gone_for_another(horde, horde_device):
@@ -315,9 +386,9 @@ def test_mail_deleted_on_one_device_is_gone_for_another(horde, horde_device):
         dev.client.sync_all_mail()
     inbox = _folder(a, INBOX)
     [item] = [i for i in a.state.items(inbox) if i.subject == subject]
-    key = a.state.sync_key(inbox)
-    col = _sync(a.client, inbox, "Email", version, key, [ClientDelete(item.server_id)])
-    assert col.responses == () or all(int(r.status) == 1 for r in col.responses)
+    # delete_item raises unless the Delete is answered Status 1 (or not answered: success).
+    delete_item(a.client, inbox, item.server_id)
+    assert subject not in {i.subject for i in a.state.items(inbox)}
     report = b.client.sync_collection(next(f for f in b.state.folders() if f.type == INBOX))
     assert report.deleted == 1
     assert subject not in {i.subject for i in b.state.items(inbox)}
@@ -335,7 +406,7 @@ def test_ping_expires_after_the_heartbeat_at_every_version(horde, horde_device):
             dev = horde_device(version=version)
             dev.client.sync_all_mail()
             reports[version] = dev.client.ping(heartbeat=low)
-            dev.state.close()
+            dev.client.close()
         except BaseException as exc:  # re-raised in the test's thread
             errors.append(exc)
 
@@ -393,11 +464,12 @@ def test_ping_on_the_calendar_woken_by_another_devices_add(horde_device):
         try:
             a = horde_device(version=version)
             a.client.folder_sync()
-            cal_a = _folder(a, CALENDAR)
-            key_a, _ = _sync_all(a.client, cal_a, "Calendar", version)
-            add = ClientAdd("p1", _event(subject, int(time.time()) + 3 * 86400, version))
-            _sync(a.client, cal_a, "Calendar", version, key_a, [add])
-            a.state.close()
+            add_item(
+                a.client,
+                _folder(a, CALENDAR),
+                _event(subject, int(time.time()) + 3 * 86400, version),
+            )
+            a.client.close()
         except BaseException as exc:  # re-raised in the test's thread
             errors.append(exc)
 
@@ -414,8 +486,7 @@ def test_ping_on_the_calendar_woken_by_another_devices_add(horde_device):
     assert report.status == 2 and report.folders == (cal_b,)
     assert held < 15, held
     col = _sync(b.client, cal_b, "Calendar", version, key_b)
-    adds = [c for c in col.commands if isinstance(c, SyncAdd)]
-    assert [_text(c.application_data, "Calendar:Subject") for c in adds] == [subject]
+    assert [event.subject for event in _adds(col)] == [subject]
 
 
 @pytest.mark.parametrize(

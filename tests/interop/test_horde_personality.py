@@ -4,29 +4,29 @@ tests written against the mock hold against the real server."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from easclient import wbxml
-from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.client import BasicAuth, EasClient, get_profile
 from easclient.mock import MockConfig, MockServer
 from easclient.mock.config import parse_users
 from easclient.protocol import (
     FolderSyncRequest,
     ProtocolError,
+    ProvisionFlow,
+    ProvisionOutcome,
     ProvisionRequest,
+    ProvisionResult,
     build_request,
 )
 from easclient.protocol.sync import SyncCollectionRequest, SyncRequest, parse_sync_body
 
-from .conftest import _horde_harness_module
+from .conftest import _horde_harness_module, provision_exchange
 
 HARNESS = _horde_harness_module()
 INBOX = 2
@@ -66,29 +66,20 @@ def target(request) -> Iterator[Target]:
 
 
 @pytest.fixture
-def device(target: Target, tmp_path: Path) -> Iterator:
-    opened: list[tuple[HttpxTransport, DeviceState]] = []
-
+def device(target: Target, eas_client) -> Callable[..., EasClient]:
     def make(version: str = "14.1") -> EasClient:
-        transport = HttpxTransport(target.url, auth=BasicAuth("alice", "alice-pw"), read_timeout=60)
-        state = DeviceState(tmp_path / f"{uuid.uuid4().hex}.db")
-        opened.append((transport, state))
         p = get_profile("iphone")
-        return EasClient(
-            transport,
-            user="alice",
+        return eas_client(
+            target.url,
+            auth=BasicAuth("alice", "alice-pw"),
             profile=p,
             device_id=p.device_id(f"personality-{uuid.uuid4().hex}"),
-            state=state,
-            version=version,
+            protocol=version,
+            read_timeout=60,
             base64_query=False,
         )
 
-    yield make
-    for transport, state in opened:
-        with contextlib.suppress(sqlite3.ProgrammingError):
-            state.close()
-        transport.close()
+    return make
 
 
 def _foldersync(target: Target, client: EasClient, version: str, key: int | None):
@@ -124,15 +115,20 @@ def test_provisioning_as_horde_does_it(target, device, version):
     else:
         assert before.content == b""
     info = client.profile.device_information() if version >= "14.1" else None
-    first = client._provision_call(ProvisionRequest.initial(version, info), version)
+    flow = ProvisionFlow(version, info)
+    first = provision_exchange(client, flow.request(), version)
     assert int(first.status) == 1 and int(first.policy_status) == 1
     assert first.policy_key and isinstance(first.policy_data, dict)
+    ack = flow.receive(first)
+    assert isinstance(ack, ProvisionRequest) and ack.policy_key == first.policy_key
     # Horde serves the temporary key before the acknowledgement.
     assert _foldersync(target, client, version, first.policy_key).status_code == 200
-    second = client._provision_call(
-        ProvisionRequest.acknowledge(first.policy_key, version=version), version
-    )
+    second = provision_exchange(client, ack, version)
     assert int(second.status) == 1 and second.policy_key not in (None, first.policy_key)
+    outcome = flow.receive(second)
+    assert isinstance(outcome, ProvisionOutcome)
+    assert outcome.result is ProvisionResult.PROVISIONED
+    assert outcome.policy_key == second.policy_key
     ok = _foldersync(target, client, version, second.policy_key)
     assert ok.status_code == 200 and wbxml.decode(ok.content).findtext("Status") == "1"
 

@@ -16,9 +16,16 @@ import pytest
 
 from easclient import wbxml
 from easclient.client import DeviceError, RemoteWipeAcknowledged
-from easclient.protocol import FolderSyncRequest, ProvisionRequest, build_request
+from easclient.protocol import (
+    FolderSyncRequest,
+    ProvisionFlow,
+    ProvisionOutcome,
+    ProvisionRequest,
+    ProvisionResult,
+    build_request,
+)
 
-from .conftest import HORDE_VERSIONS
+from .conftest import HORDE_VERSIONS, provision_exchange
 
 #: Horde_ActiveSync::RWSTATUS_* (the device table's remote-wipe status).
 RW_PENDING, RW_WIPED = 2, 3
@@ -59,7 +66,8 @@ def test_449_before_provision_then_temporary_and_final_key(horde, horde_device, 
         assert before.content == b""
 
     info = dev.client.profile.device_information() if version >= "14.1" else None
-    first = dev.client._provision_call(ProvisionRequest.initial(version, info), version)
+    flow = ProvisionFlow(version, info)
+    first = provision_exchange(dev.client, flow.request(), version)
     assert int(first.status) == 1 and int(first.policy_status) == 1
     assert first.policy_type == "MS-EAS-Provisioning-WBXML"
     assert first.policy_key is not None and first.policy_key > 0
@@ -74,10 +82,15 @@ def test_449_before_provision_then_temporary_and_final_key(horde, horde_device, 
     }
     assert _raw_foldersync(horde, dev, version, first.policy_key).status_code == 200
 
-    ack = ProvisionRequest.acknowledge(first.policy_key, version=version)
-    second = dev.client._provision_call(ack, version)
+    ack = flow.receive(first)
+    assert isinstance(ack, ProvisionRequest) and ack.policy_key == first.policy_key
+    second = provision_exchange(dev.client, ack, version)
     assert int(second.status) == 1 and second.policy_key is not None
     assert second.policy_key != first.policy_key
+    outcome = flow.receive(second)
+    assert isinstance(outcome, ProvisionOutcome)
+    assert outcome.result is ProvisionResult.PROVISIONED
+    assert outcome.policy_key == second.policy_key
     after = _raw_foldersync(horde, dev, version, second.policy_key)
     assert after.status_code == 200
     assert wbxml.decode(after.content).findtext("Status") == "1"
@@ -115,9 +128,8 @@ def test_policy_change_on_the_server_forces_a_new_provision(horde, horde_device)
         assert dev.counter.commands["Provision"] == 4
         assert dev.state.policy_key not in (None, old_key)
         fresh = horde_device(version="14.1")
-        first = fresh.client._provision_call(
-            ProvisionRequest.initial("14.1", fresh.client.profile.device_information()), "14.1"
-        )
+        flow = ProvisionFlow("14.1", fresh.client.profile.device_information())
+        first = provision_exchange(fresh.client, flow.request(), "14.1")
         assert first.policy_data["DevicePasswordEnabled"] == "1"
         assert first.policy_data["MinDevicePasswordLength"] == "6"
     finally:
