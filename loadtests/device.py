@@ -36,7 +36,9 @@ from easclient.load.stats import LoadStats
 from easclient.mock.mailbox import INBOX_ID
 from easclient.protocol import EasHTTPError, EasRequest, EasResponse, Throttled, parse_retry_after
 
-from .transport import GeventTransport, shared_ssl_context
+from .backoff import backoff_delay
+from .ramp import RampGate
+from .transport import GeventTransport, path_settings, shared_ssl_context
 
 PUSH_PREFIX = "eas-push "
 
@@ -68,6 +70,15 @@ class Fleet:
         self.resume = bool(opts.eas_resume)
         self.mode = opts.eas_mode
         self.ping_margin = scaled_seconds(self.scenario.ping_margin, self.scale)
+        # -- issue 16: slow server vs NAT loss, and the ramp that follows the server --------
+        self.direct, self.late_grace = path_settings(
+            environment.host or opts.host or "", self.connect_address, self.ping_margin
+        )
+        if getattr(opts, "eas_late_grace", None) is not None:
+            self.late_grace = max(0.0, opts.eas_late_grace)
+        self.request_timeout = getattr(opts, "eas_request_timeout", None) or 30.0
+        self.ramp = RampGate()
+        # ------------------------------------------------------------------------------------
         self.control = None
         if opts.eas_control_url and opts.eas_control_token:
             from easclient.mock import ControlClient
@@ -260,7 +271,11 @@ class EasDevice(User):
             source_address=sources[self.index % len(sources)] if sources else None,
             tcp_keepalive=fleet.tcp_keepalive,
             on_connect=self._connected,
+            late_grace=fleet.late_grace,
+            read_timeout=fleet.request_timeout,
+            direct=fleet.direct,
         )
+        self.transport = inner
         state = MemoryState(on_add=fleet.item_added)
         if fleet.resume:
             _seed_resumed(state)
@@ -281,7 +296,7 @@ class EasDevice(User):
     # -- hooks --------------------------------------------------------------------------------
     def _connected(self, reconnect: bool) -> None:
         now = time.time()
-        self.fleet.stats.connected(now, reconnect)
+        self.fleet.stats.connected(now, reconnect, self.transport.reconnect_cause)
         if self.lost_at is not None:
             self.fleet.stats.recovered(self.lost_at, now)
             self.lost_at = None
@@ -291,15 +306,21 @@ class EasDevice(User):
         # the same Retry-After do not come back in the same instant.
         gevent.sleep(seconds * (1.0 + 0.2 * self.fleet.rng.random()))
 
-    def _fail(self, kind: str) -> None:
-        self.fleet.stats.error(kind)
+    def _fail(self, kind: str | None) -> None:
+        """Count the error (None: a NAT loss, counted as a Ping outcome) and back off
+        (loadtests/backoff.py); a first NAT loss reconnects at once, as devices do."""
+        if kind is not None:
+            self.fleet.stats.error(kind)
         self.failures += 1
-        delay = min(30.0, 0.5 * 2 ** min(self.failures, 6))
-        self._backoff_sleep(delay)
+        delay = backoff_delay(self.failures - (1 if kind is None else 0), self.fleet.rng)
+        if delay > 0:
+            self.fleet.stats.backed_off(delay)
+            gevent.sleep(delay)
 
     # -- life ---------------------------------------------------------------------------------
     def on_start(self) -> None:
         self.fleet.stats.devices_started += 1
+        self.started_at = time.time()
 
     def on_stop(self) -> None:
         self.fleet.parked.pop(self.index, None)
@@ -318,7 +339,7 @@ class EasDevice(User):
             raise
         except NetworkError as exc:
             self.lost_at = self.lost_at or time.time()
-            self._fail(exc.outcome.value)
+            self._fail(self.transport.slow or exc.outcome.value)
         except Throttled:
             self._fail("throttled: gave up after retries")
         except EasHTTPError as exc:
@@ -331,13 +352,15 @@ class EasDevice(User):
             self._fail(type(exc).__name__)
 
     def _initial_sync(self) -> None:
-        started = time.perf_counter()
-        self.client.sync_all_mail()
-        self.fleet.stats.initial_sync_ms.append((time.perf_counter() - started) * 1000.0)
+        with self.fleet.ramp.turn():  # queue behind the devices already syncing
+            started = time.perf_counter()
+            self.client.sync_all_mail()
+            self.fleet.stats.initial_sync_ms.append((time.perf_counter() - started) * 1000.0)
         self._now_ready()
 
     def _now_ready(self) -> None:
-        self.fleet.stats.devices_ready += 1
+        now = time.time()
+        self.fleet.stats.ready(now, now - getattr(self, "started_at", now))
         self.ready = True
         self.failures = 0
         self.fleet.parked[self.index] = self
@@ -358,15 +381,20 @@ class EasDevice(User):
             self.proven = False
         report = client.ping_step()
         end = time.time()
-        self.fleet.stats.ping(report.outcome.value, heartbeat, end)
+        # "late"/"server-slow": the server answered after the read timeout, or a timeout with
+        # no NAT in the path; neither is a black hole (loadtests/transport.py).
+        slow = self.transport.slow
+        self.fleet.stats.ping(slow or report.outcome.value, heartbeat, end)
         if report.outcome is PingOutcome.NO_CHANGES and not self.proven:
             # The path held a Ping for the full heartbeat: this value works here.
             self.fleet.stats.heartbeat_changed(key, client.heartbeat.name, end, heartbeat, "proven")
             self.proven = True
         if report.outcome in NETWORK_FAILURE:
             self.lost_at = self.lost_at or end
-            if report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):
-                self._fail(report.outcome.value)
+            if slow or report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):
+                self._fail(slow or report.outcome.value)
+            else:
+                self._fail(None)
             return
         if report.outcome is PingOutcome.HTTP_ERROR:
             # One error kind, not one per message (they carry Retry-After values and such).

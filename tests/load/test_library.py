@@ -35,6 +35,7 @@ SCENARIOS = {
     "initial-sync-storm",
     "mixed-fleet",
     "nat-churn",
+    "slow-server",
     "throttled",
 }
 
