@@ -306,13 +306,11 @@ class EasDevice(User):
         # the same Retry-After do not come back in the same instant.
         gevent.sleep(seconds * (1.0 + 0.2 * self.fleet.rng.random()))
 
-    def _fail(self, kind: str | None) -> None:
-        """Count the error (None: a NAT loss, counted as a Ping outcome) and back off
-        (loadtests/backoff.py); a first NAT loss reconnects at once, as devices do."""
-        if kind is not None:
-            self.fleet.stats.error(kind)
+    def _fail(self, kind: str) -> None:
+        """Count the error and back off (exponential, jittered, bounded: loadtests/backoff.py)."""
+        self.fleet.stats.error(kind)
         self.failures += 1
-        delay = backoff_delay(self.failures - (1 if kind is None else 0), self.fleet.rng)
+        delay = backoff_delay(self.failures, self.fleet.rng)
         if delay > 0:
             self.fleet.stats.backed_off(delay)
             gevent.sleep(delay)
@@ -391,10 +389,10 @@ class EasDevice(User):
             self.proven = True
         if report.outcome in NETWORK_FAILURE:
             self.lost_at = self.lost_at or end
+            # A NAT loss is the path's doing: the device Pings again at once (its strategy
+            # adapts the heartbeat); failures of the server or the connection back off.
             if slow or report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):
                 self._fail(slow or report.outcome.value)
-            else:
-                self._fail(None)
             return
         if report.outcome is PingOutcome.HTTP_ERROR:
             # One error kind, not one per message (they carry Retry-After values and such).
