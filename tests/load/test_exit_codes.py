@@ -47,3 +47,20 @@ def test_unreachable_host_exits_1_with_one_error_line(tmp_path):
     ]
     assert "connect-error" in r.stdout  # the errors table says why
     assert "not-a-real-password-17" not in r.stdout + r.stderr
+
+
+def test_embedded_mock_capacity_is_said_up_front():
+    from easclient.load.runner import (
+        EMBEDDED_MOCK_DEVICES,
+        EMBEDDED_MOCK_READY_PER_S,
+        embedded_capacity_warning,
+    )
+
+    assert embedded_capacity_warning(300, 60) is None
+    beyond = embedded_capacity_warning(EMBEDDED_MOCK_DEVICES + 1, 3600)
+    assert beyond and "beyond that the run measures the mock" in beyond
+    # More devices than the measured ramp makes ready within the run.
+    n = int(EMBEDDED_MOCK_READY_PER_S * 100)
+    short = embedded_capacity_warning(n, 60)
+    assert short and "give a longer --duration" in short and "\n" not in short
+    assert embedded_capacity_warning(n, 1000) is None
