@@ -381,7 +381,7 @@ class EasDevice(User):
         end = time.time()
         # "late"/"server-slow": the server answered after the read timeout, or a timeout with
         # no NAT in the path; neither is a black hole (loadtests/transport.py).
-        slow = self.transport.slow
+        slow = self.transport.ping_slow
         self.fleet.stats.ping(slow or report.outcome.value, heartbeat, end)
         if report.outcome is PingOutcome.NO_CHANGES and not self.proven:
             # The path held a Ping for the full heartbeat: this value works here.

@@ -55,6 +55,7 @@ class GeventTransport:
         "direct",
         "late_grace",
         "on_connect",
+        "ping_slow",
         "read_timeout",
         "reconnect_cause",
         "server_hostname",
@@ -99,6 +100,7 @@ class GeventTransport:
         #: How the last exchange was slow: "late" (answered within the grace), "server-slow"
         #: (unanswered, but a NAT is ruled out), or None.
         self.slow: str | None = None
+        self.ping_slow: str | None = None
         self._sock = None
         self._used = False
         self._close_cause: str | None = None
@@ -204,7 +206,16 @@ class GeventTransport:
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
         """One request and its answer on the kept connection (opened when there is none, or
         when the server closed it while idle). Raises :class:`NetworkError`; ``slow`` says
-        afterwards whether the answer came, or failed to come, after ``read_timeout``."""
+        afterwards whether the answer came, or failed to come, after ``read_timeout``
+        (``ping_slow`` the same for the last Ping, which the Syncs after it do not erase)."""
+        ping = request.query is not None and str(request.query.cmd) == "Ping"
+        try:
+            return self._exchange(request, read_timeout)
+        finally:
+            if ping:
+                self.ping_slow = self.slow
+
+    def _exchange(self, request: EasRequest, read_timeout: float | None) -> EasResponse:
         self.slow = None
         sock = self._sock
         if sock is not None and not self._alive(sock):
