@@ -157,6 +157,7 @@ def figures(s: dict, alone_rps: float) -> list[tuple[str, str]]:
             "fleet requests/s ÷ mock alone",
             _f(rps / alone_rps if rps and alone_rps else None, ".2f"),
         ),
+        ("deliveries (failed)", f"{s.get('deliveries', 0):,} ({s.get('deliveries_failed', 0)})"),
         ("errors", json.dumps(s.get("errors", {}))[:100]),
     ]
 

@@ -121,7 +121,14 @@ class Fleet:
     def _deliver_loop(self) -> None:
         while True:
             rate = self.delivery_rate / 60.0 * max(1, len(self.parked))
-            gevent.sleep(self.rng.expovariate(rate))
+            wait = self.rng.expovariate(rate)
+            if wait > 1.0:
+                # Drawn at the rate of the devices parked now (one, when the first is ready:
+                # a 30 s mean wait). Exponential waits are memoryless: after 1 s draw again at
+                # the rate of the fleet parked by then.
+                gevent.sleep(1.0)
+                continue
+            gevent.sleep(wait)
             if not self.parked:
                 continue
             device = self.rng.choice(list(self.parked.values()))
