@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _proc import raise_nofile
+from _proc import cpu_seconds, raise_nofile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,19 +84,58 @@ def fleet(tree: Path, devices: int, spawn_rate: float, duration: float, out: Pat
     ]  # fmt: skip
     load_before = load_average()
     started = time.monotonic()
-    r = subprocess.run(
-        cmd, env=env, cwd=tree, capture_output=True, text=True, timeout=duration + 600
-    )
+    with tempfile.TemporaryFile("w+") as stderr:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=stderr, text=True
+        )
+        cpu: dict[int, tuple[str, float]] = {}
+        while proc.poll() is None and time.monotonic() - started < duration + 600:
+            _sample_cpu(proc.pid, cpu)
+            time.sleep(1.0)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        stderr.seek(0)
+        errors = stderr.read()
     wall = time.monotonic() - started
     path = out / "summary.json"
     summary = json.loads(path.read_text()) if path.is_file() else {}
-    summary["_exit"] = r.returncode
+    summary["_exit"] = proc.returncode
     summary["_error"] = next(
-        (line for line in r.stderr.splitlines() if line.startswith("eas: error")), ""
+        (line for line in errors.splitlines() if line.startswith("eas: error")), ""
     )
+    by_role: dict[str, float] = {}
+    for role, seconds in cpu.values():
+        by_role[role] = by_role.get(role, 0.0) + seconds
+    summary["_cpu"] = by_role
     summary["_wall_s"] = wall
     summary["_load"] = f"{load_before} → {load_average()}"
     return summary
+
+
+def _sample_cpu(root: int, into: dict[int, tuple[str, float]]) -> None:
+    """CPU seconds so far of ``root``'s descendants, by role (mock server, locust)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    todo = list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            args = (Path(f"/proc/{pid}/cmdline").read_bytes()).split(b"\0")
+            seconds = cpu_seconds(pid)
+        except OSError:
+            continue
+        role = "mock" if b"mock-server" in args else "locust" if b"locust" in args else None
+        if role:
+            into[pid] = (role, seconds)
 
 
 def _f(v, spec: str = ",.0f") -> str:
@@ -159,6 +198,11 @@ def figures(s: dict, alone_rps: float) -> list[tuple[str, str]]:
         ),
         ("deliveries (failed)", f"{s.get('deliveries', 0):,} ({s.get('deliveries_failed', 0)})"),
         ("errors", json.dumps(s.get("errors", {}))[:100]),
+        (
+            "CPU s: mock / load generator (wall s)",
+            f"{_f(s.get('_cpu', {}).get('mock'), '.0f')} / "
+            f"{_f(s.get('_cpu', {}).get('locust'), '.0f')} ({s.get('_wall_s', 0):.0f})",
+        ),
     ]
 
 
