@@ -34,6 +34,7 @@ from easclient.load.scenario import scaled_strategy
 from easclient.mock.mailbox import INBOX_ID
 from easclient.protocol import EasHTTPError, Throttled
 
+from .backoff import backoff_delay
 from .fleet import fleet_of
 from .metering import MeteredTransport
 from .transport import GeventTransport
@@ -79,7 +80,11 @@ class EasDevice(User):
             source_address=sources[self.index % len(sources)] if sources else None,
             tcp_keepalive=fleet.tcp_keepalive,
             on_connect=self._connected,
+            late_grace=fleet.late_grace,
+            read_timeout=fleet.request_timeout,
+            direct=fleet.direct,
         )
+        self.transport = inner
         state = MemoryState(on_add=fleet.item_added)
         if fleet.resume:
             _seed_resumed(state)
@@ -100,7 +105,7 @@ class EasDevice(User):
     # -- hooks --------------------------------------------------------------------------------
     def _connected(self, reconnect: bool) -> None:
         now = time.time()
-        self.fleet.stats.connected(now, reconnect)
+        self.fleet.stats.connected(now, reconnect, self.transport.reconnect_cause)
         if self.lost_at is not None:
             self.fleet.stats.recovered(self.lost_at, now)
             self.lost_at = None
@@ -111,14 +116,18 @@ class EasDevice(User):
         gevent.sleep(seconds * (1.0 + 0.2 * self.fleet.rng.random()))
 
     def _fail(self, kind: str) -> None:
+        """Count the error and back off (exponential, jittered, bounded: loadtests/backoff.py)."""
         self.fleet.stats.error(kind)
         self.failures += 1
-        delay = min(30.0, 0.5 * 2 ** min(self.failures, 6))
-        self._backoff_sleep(delay)
+        delay = backoff_delay(self.failures, self.fleet.rng)
+        if delay > 0:
+            self.fleet.stats.backed_off(delay)
+            gevent.sleep(delay)
 
     # -- life ---------------------------------------------------------------------------------
     def on_start(self) -> None:
         self.fleet.stats.devices_started += 1
+        self.started_at = time.time()
 
     def on_stop(self) -> None:
         self.fleet.parked.pop(self.index, None)
@@ -137,7 +146,7 @@ class EasDevice(User):
             raise
         except NetworkError as exc:
             self.lost_at = self.lost_at or time.time()
-            self._fail(exc.outcome.value)
+            self._fail(self.transport.slow or exc.outcome.value)
         except Throttled:
             self._fail("throttled: gave up after retries")
         except EasHTTPError as exc:
@@ -151,13 +160,15 @@ class EasDevice(User):
             self._fail(type(exc).__name__)
 
     def _initial_sync(self) -> None:
-        started = time.perf_counter()
-        self.client.sync_all_mail()
-        self.fleet.stats.initial_sync_ms.append((time.perf_counter() - started) * 1000.0)
+        with self.fleet.ramp.turn():  # queue behind the devices already syncing
+            started = time.perf_counter()
+            self.client.sync_all_mail()
+            self.fleet.stats.initial_sync_ms.append((time.perf_counter() - started) * 1000.0)
         self._now_ready()
 
     def _now_ready(self) -> None:
-        self.fleet.stats.devices_ready += 1
+        now = time.time()
+        self.fleet.stats.ready(now, now - getattr(self, "started_at", now))
         self.ready = True
         self.failures = 0
         self.fleet.parked[self.index] = self
@@ -178,15 +189,20 @@ class EasDevice(User):
             self.proven = False
         report = client.ping_step()
         end = time.time()
-        self.fleet.stats.ping(report.outcome.value, heartbeat, end)
+        # "late"/"server-slow": the server answered after the read timeout, or a timeout with
+        # no NAT in the path; neither is a black hole (loadtests/transport.py).
+        slow = self.transport.ping_slow
+        self.fleet.stats.ping(slow or report.outcome.value, heartbeat, end)
         if report.outcome is PingOutcome.NO_CHANGES and not self.proven:
             # The path held a Ping for the full heartbeat: this value works here.
             self.fleet.stats.heartbeat_changed(key, client.heartbeat.name, end, heartbeat, "proven")
             self.proven = True
         if report.outcome in NETWORK_FAILURE:
             self.lost_at = self.lost_at or end
-            if report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):
-                self._fail(report.outcome.value)
+            # A NAT loss is the path's doing: the device Pings again at once (its strategy
+            # adapts the heartbeat); failures of the server or the connection back off.
+            if slow or report.outcome in (PingOutcome.CONNECT_ERROR, PingOutcome.TLS_ERROR):
+                self._fail(slow or report.outcome.value)
             return
         if report.outcome is PingOutcome.HTTP_ERROR:
             # One error kind, not one per message (they carry Retry-After values and such).

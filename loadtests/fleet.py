@@ -17,8 +17,9 @@ from easclient.load.fleet import Account, FleetError, read_accounts
 from easclient.load.scenario import Scenario, load_scenario, scaled_seconds
 from easclient.load.stats import LoadStats
 
+from .ramp import RampGate
 from .sender import SendMailSender
-from .transport import shared_ssl_context
+from .transport import path_settings, shared_ssl_context
 
 if TYPE_CHECKING:
     from .device import EasDevice
@@ -49,6 +50,15 @@ class Fleet:
         self.resume = bool(opts.eas_resume)
         self.mode = opts.eas_mode
         self.ping_margin = scaled_seconds(self.scenario.ping_margin, self.scale)
+        # -- issue 16: slow server vs NAT loss, and the ramp that follows the server --------
+        self.direct, self.late_grace = path_settings(
+            environment.host or opts.host or "", self.connect_address, self.ping_margin
+        )
+        if getattr(opts, "eas_late_grace", None) is not None:
+            self.late_grace = max(0.0, opts.eas_late_grace)
+        self.request_timeout = getattr(opts, "eas_request_timeout", None) or 30.0
+        self.ramp = RampGate()
+        # ------------------------------------------------------------------------------------
         self.control = None
         if opts.eas_control_url and opts.eas_control_token:
             from easclient.mock import ControlClient
@@ -89,7 +99,14 @@ class Fleet:
     def _deliver_loop(self) -> None:
         while True:
             rate = self.delivery_rate / 60.0 * max(1, len(self.parked))
-            gevent.sleep(self.rng.expovariate(rate))
+            wait = self.rng.expovariate(rate)
+            if wait > 1.0:
+                # Drawn at the rate of the devices parked now (one, when the first is ready:
+                # a 30 s mean wait). Exponential waits are memoryless: after 1 s draw again at
+                # the rate of the fleet parked by then.
+                gevent.sleep(1.0)
+                continue
+            gevent.sleep(wait)
             if not self.parked:
                 continue
             device = self.rng.choice(list(self.parked.values()))

@@ -74,6 +74,22 @@ def _options(parser) -> None:
         choices=["device", "sync-loop"],
         help="device: the device's life; sync-loop: Sync the Inbox over and over (benchmark)",
     )
+    group.add_argument(
+        "--eas-request-timeout",
+        env_var="EAS_LOAD_REQUEST_TIMEOUT",
+        type=float,
+        default=30.0,
+        help="seconds a device waits for the answer to a request other than Ping (AOSP: 30)",
+    )
+    group.add_argument(
+        "--eas-late-grace",
+        env_var="EAS_LOAD_LATE_GRACE",
+        type=float,
+        default=None,
+        help="seconds a device keeps waiting after a read timeout when the server did get the "
+        "request (a late answer is counted 'late', not a black hole); default 30 with no NAT "
+        "in the path, else one Ping margin",
+    )
     group.add_argument("--eas-summary", env_var="EAS_LOAD_SUMMARY", default="")
     group.add_argument(
         "--eas-push-via",

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import select
 import ssl
+import sys
 from collections.abc import Callable
 
 import gevent.socket as gsocket
+from gevent.monkey import get_original
 from geventhttpclient._parser import HTTPParseError
 from geventhttpclient.response import HTTPResponse
 
@@ -33,6 +36,10 @@ from easclient.tls import client_context
 from easclient.url import parse_server_url
 
 _RECV = 16384
+#: getsockopt(IPPROTO_TCP, TCP_INFO): struct tcp_info, ``tcpi_unacked`` at byte offset 24.
+_TCP_INFO = getattr(gsocket, "TCP_INFO", 11)
+#: The kernel's poll, not gevent's (a zero-timeout check needs no hub, and no fd limit).
+_poll = get_original("select", "poll")
 
 
 class GeventTransport:
@@ -40,16 +47,22 @@ class GeventTransport:
 
     __slots__ = (
         "_auth_header",
+        "_close_cause",
         "_host_header",
         "_sock",
         "_used",
         "base_url",
         "connect_address",
         "connect_timeout",
+        "direct",
+        "late_grace",
         "on_connect",
+        "ping_slow",
         "read_timeout",
+        "reconnect_cause",
         "retry_log",
         "server_hostname",
+        "slow",
         "socket_options",
         "source_address",
         "ssl_context",
@@ -67,6 +80,8 @@ class GeventTransport:
         read_timeout: float = 120.0,
         tcp_keepalive: int | None = None,
         on_connect: Callable[[bool], None] | None = None,
+        late_grace: float = 0.0,
+        direct: bool = False,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise EasError(f"server URL must start with http:// or https://, got {base_url!r}")
@@ -80,8 +95,20 @@ class GeventTransport:
         self.socket_options = keepalive_socket_options(tcp_keepalive) if tcp_keepalive else None
         self.on_connect = on_connect
         self.retry_log: list[str] = []  # never resends: a failure is the device's to see
+        #: Seconds to keep waiting after a read timeout when the request did reach the server's
+        #: side (see :meth:`send`); 0: the timeout ends the exchange as before.
+        self.late_grace = late_grace
+        #: Nothing between us and the server but loopback/LAN (no NAT, no proxy): a request
+        #: the server's kernel acknowledged and never answered is a slow server, not a NAT.
+        self.direct = direct
+        #: How the last exchange was slow: "late" (answered within the grace), "server-slow"
+        #: (unanswered, but a NAT is ruled out), or None.
+        self.slow: str | None = None
+        self.ping_slow: str | None = None
         self._sock = None
         self._used = False
+        self._close_cause: str | None = None
+        self.reconnect_cause = ""
         self._host_header = ""
         self.server_hostname = ""
 
@@ -115,21 +142,35 @@ class GeventTransport:
             raise
         reconnect = self._used
         self._used = True
+        #: Why the connection before this one ended (read by ``on_connect`` on a reconnect).
+        self.reconnect_cause = self._close_cause or "client closed"
+        self._close_cause = None
         if self.on_connect is not None:
             self.on_connect(reconnect)
         return sock
 
     def _alive(self, sock: gsocket.socket) -> bool:
-        """An idle keep-alive socket must not be readable; readable means FIN, RST or junk."""
+        """An idle keep-alive socket must not be readable; readable means FIN, RST or junk.
+
+        Asked with the original (unpatched) ``poll`` and a zero timeout: ``select()`` refuses
+        descriptors above FD_SETSIZE (1024), so with more than ~1,000 devices in a process
+        every healthy connection looked dead and was replaced before each request.
+        """
         try:
-            if sock.fileno() < 0:
+            fd = sock.fileno()
+            if fd < 0:
                 return False
-            readable, _, _ = select.select([sock], [], [], 0.0)
-            return not readable
+            poller = _poll()
+            poller.register(fd, select.POLLIN | select.POLLPRI)
+            return not poller.poll(0)
         except (OSError, ValueError):
             return False
 
-    def close(self) -> None:
+    def close(self, cause: str = "client closed") -> None:
+        """Close the connection; ``cause`` is reported with the next connect (why it was a
+        reconnect)."""
+        if self._sock is not None:
+            self._close_cause = cause
         sock, self._sock = self._sock, None
         if sock is not None:
             with contextlib.suppress(OSError):
@@ -149,10 +190,33 @@ class GeventTransport:
         lines.append(f"Content-Length: {len(request.body or b'')}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
+    def _grace(self, sock) -> bool:
+        """After a read timeout: wait ``late_grace`` more when the wire says the request got
+        through (every byte of it acknowledged, TCP_INFO), since then a late answer means a busy
+        server. Bytes still unacknowledged mean the path is gone: a black hole at once."""
+        if self.late_grace <= 0 or not request_acknowledged(sock):
+            return False
+        self.slow = "late"
+        sock.settimeout(self.late_grace)
+        return True
+
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
+        """One request and its answer on the kept connection (opened when there is none, or
+        when the server closed it while idle). Raises :class:`NetworkError`; ``slow`` says
+        afterwards whether the answer came, or failed to come, after ``read_timeout``
+        (``ping_slow`` the same for the last Ping, which the Syncs after it do not erase)."""
+        ping = request.query is not None and str(request.query.cmd) == "Ping"
+        try:
+            return self._exchange(request, read_timeout)
+        finally:
+            if ping:
+                self.ping_slow = self.slow
+
+    def _exchange(self, request: EasRequest, read_timeout: float | None) -> EasResponse:
+        self.slow = None
         sock = self._sock
         if sock is not None and not self._alive(sock):
-            self.close()
+            self.close("server closed the idle connection")
             sock = None
         phase = "connect"
         try:
@@ -164,23 +228,71 @@ class GeventTransport:
             phase = "read"
             parser = HTTPResponse(method=request.method)
             while not parser.message_complete:
-                data = sock.recv(_RECV)
+                try:
+                    data = sock.recv(_RECV)
+                except (TimeoutError, gsocket.timeout):
+                    if self.slow is not None or not self._grace(sock):
+                        raise
+                    continue
                 if not data:
                     raise ConnectionAbortedError(errno.EPIPE, "closed before a complete answer")
                 parser.feed(data)
         except (OSError, HTTPParseError, EasError) as exc:
-            self.close()
             outcome = _classify(exc, phase)
+            if self.slow == "late" and outcome is PingOutcome.BLACKHOLE and self.direct:
+                self.slow = "server-slow"
+            elif self.slow == "late":
+                self.slow = None
+            cause = self.slow or f"{outcome.value} during {phase}"
+            self.close(cause)
             raise NetworkError(
                 f"{self.server_hostname}: {outcome.value} during {phase}: {exc}",
                 outcome=outcome,
                 url=self.base_url,
             ) from None
         if parser.should_close():
-            self.close()
+            self.close("server answered Connection: close")
         return EasResponse(
             parser.get_code(), Headers(dict(parser.items())), bytes(parser._body_buffer)
         )
+
+
+#: Seconds a device on a direct path (no NAT, loopback) keeps waiting for a late answer.
+LATE_GRACE_DIRECT = 30.0
+
+
+def path_settings(
+    base_url: str, connect_address: tuple[str, int] | None, ping_margin: float
+) -> tuple[bool, float]:
+    """(direct, late grace) for devices of ``base_url`` connecting to ``connect_address``.
+
+    Direct: the server is on a loopback address and no proxy stands in between, so no NAT can
+    lose a connection; a timeout there is a slow server, and the grace is long. Otherwise (a NAT
+    proxy, a remote server) a late answer and a black hole look alike once the grace (one more
+    Ping margin) has passed, and the timeout counts as a black hole.
+    """
+    if connect_address is not None:
+        return False, ping_margin
+    host = base_url.split("://", 1)[-1].split("/", 1)[0]
+    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    return (True, LATE_GRACE_DIRECT) if loopback else (False, ping_margin)
+
+
+def request_acknowledged(sock) -> bool:
+    """Whether the peer's TCP acknowledged everything we sent (Linux TCP_INFO
+    ``tcpi_unacked`` == 0). With a user-space proxy in the path its kernel acknowledges, so this
+    proves only that the bytes reached the next hop. True where TCP_INFO is unavailable."""
+    try:
+        info = sock.getsockopt(gsocket.IPPROTO_TCP, _TCP_INFO, 104)
+    except (OSError, AttributeError):
+        return True
+    if len(info) < 28:
+        return True
+    return int.from_bytes(info[24:28], sys.byteorder) == 0
 
 
 def _classify(exc: BaseException, phase: str) -> PingOutcome:

@@ -12,14 +12,29 @@ import typer
 from easclient.cli.groups import load_app
 from easclient.load.scenario import scenario_names
 
+#: Default --min-ready: the share (%) of started devices that must get through their first sync.
+MIN_READY = 99.0
 
-def run_problem(summary: dict, locust_exit: int, log: Path | None) -> str | None:
-    """Why a finished run measured nothing worth reading (exit 1), or None. Request errors
+
+def run_problem(
+    summary: dict, locust_exit: int, log: Path | None, min_ready: float = MIN_READY
+) -> str | None:
+    """Why a finished run failed its criteria (exit 1), or None: locust failed, no device got
+    ready, or fewer than ``min_ready`` % of the started devices did (a fleet the server could
+    not take measures the server's collapse, not the steady state asked for). Request errors
     alone are not a problem: scenarios provoke them (NAT losses, throttling)."""
     if locust_exit != 0:
         return f"locust exited with code {locust_exit} (devices crashed); see {log}"
-    if not summary.get("devices_ready"):
+    ready = int(summary.get("devices_ready") or 0)
+    if not ready:
         return f"no device got through its first sync; see the errors above and {log}"
+    started = int(summary.get("devices_started") or 0)
+    if started and ready * 100.0 < min_ready * started:
+        return (
+            f"only {ready} of {started} started devices got through their first sync "
+            f"({100.0 * ready / started:.1f} % < --min-ready {min_ready:g} %); see the ramp "
+            f"and errors above and {log}"
+        )
     return None
 
 
@@ -132,6 +147,14 @@ def load(
     master_port: Annotated[
         int, typer.Option("--master-port", help="the master's port (with --worker)")
     ] = 5557,
+    min_ready: Annotated[
+        float,
+        typer.Option(
+            "--min-ready",
+            help="exit 1 unless this % of the started devices got through their first "
+            "sync (0-100)",
+        ),
+    ] = MIN_READY,
     locustfile: Annotated[
         bool,
         typer.Option(
@@ -155,6 +178,9 @@ def load(
         return
     if worker:
         raise typer.Exit(run_worker(master_host, master_port))
+    if not 0 <= min_ready <= 100:
+        typer.echo(f"eas: error: --min-ready must be within 0..100, got {min_ready:g}", err=True)
+        raise typer.Exit(2)
 
     if insecure:
         typer.echo("eas: WARNING: --insecure: TLS certificates are NOT verified", err=True)
@@ -190,7 +216,7 @@ def load(
     for name, path in result.files.items():
         if path.exists():
             typer.echo(f"{name}: {path}")
-    problem = run_problem(result.summary, result.locust_exit, result.files.get("log"))
+    problem = run_problem(result.summary, result.locust_exit, result.files.get("log"), min_ready)
     if problem:
         typer.echo(f"eas: error: {problem}", err=True)
         raise typer.Exit(1)

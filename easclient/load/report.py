@@ -32,6 +32,16 @@ def render(summary: dict, console: Console | None = None) -> None:
         ("load processes", str(summary.get("processes", 0))),
         ("devices started / ready", f"{summary['devices_started']} / {summary['devices_ready']}"),
         ("connections / reconnects", f"{summary['connects']} / {summary['reconnects']}"),
+    ]
+    ramp = summary.get("ramp") or {}
+    if ramp.get("last_ready_s") is not None:
+        rows.append(
+            (
+                "ramp: devices ready per s (best 5 s)",
+                f"{ramp['ready_per_s']:g} ({ramp['peak_ready_per_s']:g})",
+            )
+        )
+    rows += [
         ("deliveries (failed)", f"{summary['deliveries']} ({summary['deliveries_failed']})"),
     ]
     totals = summary.get("requests") or {}
@@ -51,6 +61,17 @@ def render(summary: dict, console: Console | None = None) -> None:
     for r in rows:
         head.add_row(*r)
     console.print(head)
+    causes = summary.get("reconnect_causes") or {}
+    if causes:
+        console.print(
+            "reconnects after: " + ", ".join(f"{k} {v}" for k, v in causes.items()), soft_wrap=True
+        )
+    backoff = summary.get("backoff") or {}
+    if backoff.get("count"):
+        console.print(
+            f"back-off after failures: {backoff['count']} waits, p50 {backoff['p50']:.1f} s, "
+            f"longest {backoff['max']:.1f} s"
+        )
 
     outcomes = Table(title="Ping outcomes")
     outcomes.add_column("outcome")
@@ -60,12 +81,21 @@ def render(summary: dict, console: Console | None = None) -> None:
     if not summary.get("ping_outcomes"):
         outcomes.add_row("(no Ping ended)", "0")
     console.print(outcomes)
+    if {"late", "server-slow"} & set(summary.get("ping_outcomes", {})):
+        console.print(
+            "late: answered after heartbeat + margin (a busy server, not a NAT); server-slow: "
+            "never answered, with no NAT in the path. Behind a NAT the two look alike "
+            "and count as blackhole.",
+            soft_wrap=True,
+        )
 
     lat = Table(title="Times (ms)")
     for col in ("", "count", "p50", "p95", "p99"):
         lat.add_column(col, justify="right" if col else "left")
     _dist_row(lat, "push latency (delivery → Sync)", summary.get("push_latency_ms", {}))
     _dist_row(lat, "initial sync", summary.get("initial_sync_ms", {}))
+    if summary.get("time_to_ready_ms"):
+        _dist_row(lat, "time to ready (queue included)", summary["time_to_ready_ms"])
     rec = summary.get("recovery", {})
     if rec.get("devices"):
         _dist_row(lat, "reconnect after loss (per device)", rec["per_device_ms"])

@@ -205,6 +205,38 @@ def _check_source_addresses(text: str) -> None:
             ) from None
 
 
+#: What the embedded mock (one server process) carried on the project's shared 2-core machine,
+#: measured with ``benchmarks/fleet.py`` (direct-push, full life: Provision, FolderSync, initial
+#: sync, Ping with deliveries): devices it held in Direct Push with every one of them ready, and
+#: devices that got ready per second while a fleet joined (the ramp follows the server).
+#: Measured 2026-12 (load average 1-7): 2,000 devices all ready at 44/s (best 5 s: 100/s);
+#: 5,000 at 57/s; 10,000 all ready and parked in a 240 s run at 51/s, at 42-57/s in others (the
+#: mock used ~75 % of a core over such a run, the load generator ~45 %). No reconnect in any.
+EMBEDDED_MOCK_DEVICES = 10_000
+EMBEDDED_MOCK_READY_PER_S = 40.0
+
+
+def embedded_capacity_warning(devices: int, duration: float) -> str | None:
+    """One line when a run on the embedded mock asks more than it measurably carries here:
+    more devices than it held, or more than its ramp makes ready within ``duration``."""
+    ramp_s = devices / EMBEDDED_MOCK_READY_PER_S
+    measured = (
+        f"the embedded mock server (one process) measured here held {EMBEDDED_MOCK_DEVICES:,} "
+        f"devices and made ~{EMBEDDED_MOCK_READY_PER_S:g} devices/s ready (benchmarks/fleet.py)"
+    )
+    if devices > EMBEDDED_MOCK_DEVICES:
+        return (
+            f"{devices:,} devices: {measured}; beyond that the run measures the mock, not the "
+            "devices (use --host with a real server)"
+        )
+    if ramp_s > 0.8 * duration:
+        return (
+            f"{devices:,} devices need ~{ramp_s:.0f} s to get ready at that rate, against "
+            f"--duration {duration:g} s: {measured}; give a longer --duration"
+        )
+    return None
+
+
 @dataclass
 class LoadResult:
     summary: dict
@@ -371,6 +403,9 @@ def run_load(opts: LoadOptions, log=None) -> LoadResult:
                     args += [flag, str(max(1, round(bound * scale)))]
             if opts.mock_tls:
                 args.append("--tls")
+            warning = embedded_capacity_warning(opts.devices, opts.duration)
+            if warning:
+                say(f"warning: {warning}")
             say(f"starting the mock server ({opts.devices} users)")
             server = spawn(args, timeout=120)
             handle = server.handle

@@ -62,6 +62,7 @@ class LoadStats:
         self.initial_sync_ms: list[float] = []
         self.heartbeats: dict[str, Counter[str]] = defaultdict(Counter)
         self.reconnect_times: Counter[str] = Counter()
+        self.reconnect_causes: Counter[str] = Counter()
         self.retry_times: Counter[str] = Counter()
         self.connects = 0
         self.reconnects = 0
@@ -72,6 +73,9 @@ class LoadStats:
         self.heartbeat_changes: list[list] = []
         self.deliveries = 0
         self.deliveries_failed = 0
+        self.ready_ms: list[float] = []
+        self.ready_times: Counter[str] = Counter()
+        self.backoff_s: list[float] = []
 
     # -- recording (called by the simulated devices) --------------------------------------
     def ping(self, outcome: str, heartbeat: int, at: float) -> None:
@@ -85,11 +89,24 @@ class LoadStats:
         full course (see :func:`convergence`)."""
         self.heartbeat_changes.append([device, strategy, at, heartbeat, kind])
 
-    def connected(self, at: float, reconnect: bool) -> None:
+    def connected(self, at: float, reconnect: bool, cause: str | None = None) -> None:
+        """A new connection; on a reconnect, ``cause`` says how the one before it ended."""
         self.connects += 1
         if reconnect:
             self.reconnects += 1
             self.reconnect_times[_bucket(at)] += 1
+            self.reconnect_causes[cause or "unknown"] += 1
+
+    def ready(self, at: float, waited_s: float) -> None:
+        """A device got through its initial sync, ``waited_s`` after it started (queueing for
+        the ramp, back-offs and retries included)."""
+        self.devices_ready += 1
+        self.ready_ms.append(waited_s * 1000.0)
+        self.ready_times[_bucket(at)] += 1
+
+    def backed_off(self, seconds: float) -> None:
+        """A device waited ``seconds`` after a failure before trying again."""
+        self.backoff_s.append(seconds)
 
     def error(self, kind: str) -> None:
         self.errors[kind] += 1
@@ -115,6 +132,7 @@ class LoadStats:
             "initial_sync_ms": self.initial_sync_ms,
             "heartbeats": {b: dict(c) for b, c in self.heartbeats.items()},
             "reconnect_times": dict(self.reconnect_times),
+            "reconnect_causes": dict(self.reconnect_causes),
             "retry_times": dict(self.retry_times),
             "connects": self.connects,
             "reconnects": self.reconnects,
@@ -125,6 +143,9 @@ class LoadStats:
             "heartbeat_changes": self.heartbeat_changes,
             "deliveries": self.deliveries,
             "deliveries_failed": self.deliveries_failed,
+            "ready_ms": self.ready_ms,
+            "ready_times": dict(self.ready_times),
+            "backoff_s": self.backoff_s,
         }
         self.reset()
         return report
@@ -145,11 +166,15 @@ class Aggregate:
         self.initial_sync_ms: list[float] = []
         self.heartbeats: dict[str, dict[str, int]] = {}
         self.reconnect_times: dict[str, int] = {}
+        self.reconnect_causes: dict[str, int] = {}
         self.retry_times: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self.recoveries: list[list[float]] = []
         self.throttle_waits: list[list[float]] = []
         self.heartbeat_changes: list[list] = []
+        self.ready_ms: list[float] = []
+        self.ready_times: dict[str, int] = {}
+        self.backoff_s: list[float] = []
         self.reports = 0
         self.sources: set[str] = set()
 
@@ -166,12 +191,17 @@ class Aggregate:
         for bucket, counts in report.get("heartbeats", {}).items():
             _add_counts(self.heartbeats.setdefault(str(bucket), {}), counts)
         _add_counts(self.reconnect_times, report.get("reconnect_times", {}))
+        _add_counts(self.reconnect_causes, report.get("reconnect_causes", {}))
         _add_counts(self.retry_times, report.get("retry_times", {}))
         for key in _COUNT_KEYS:
             self.counts[key] = self.counts.get(key, 0) + int(report.get(key, 0))
         self.recoveries.extend(report.get("recoveries", []))
         self.throttle_waits.extend(report.get("throttle_waits", []))
         self.heartbeat_changes.extend(report.get("heartbeat_changes", []))
+        self.ready_ms.extend(report.get("ready_ms", []))
+        _add_counts(self.ready_times, report.get("ready_times", {}))
+        room = MAX_SAMPLES - len(self.backoff_s)
+        self.backoff_s.extend(report.get("backoff_s", [])[: max(0, room)])
 
     # -- the summary ----------------------------------------------------------------------
     def summary(self, started: float, ended: float) -> dict:
@@ -194,7 +224,14 @@ class Aggregate:
             for b, c in sorted(self.heartbeats.items(), key=lambda kv: float(kv[0]))
         ]
         out["reconnect_timeline"] = _timeline(self.reconnect_times, started)
+        out["reconnect_causes"] = dict(sorted(self.reconnect_causes.items()))
         out["retry_timeline"] = _timeline(self.retry_times, started)
+        out["time_to_ready_ms"] = distribution(self.ready_ms)
+        out["ramp"] = ramp(self.ready_times, started)
+        out["backoff"] = {
+            **{k: v for k, v in distribution(self.backoff_s).items() if k != "p95"},
+            "total_s": round(sum(self.backoff_s), 3),
+        }
         out["recovery"] = _recovery(self.recoveries, started)
         out["throttle"] = _throttle(self.throttle_waits, self.retry_times)
         out["convergence"] = convergence(self.heartbeat_changes, started, ended)
@@ -224,6 +261,27 @@ def _timeline(counts: dict[str, int], started: float) -> list[dict]:
         {"t": round(float(b) - started, 3), "count": n}
         for b, n in sorted(counts.items(), key=lambda kv: float(kv[0]))
     ]
+
+
+#: Window (s) over which the peak ramp is measured.
+RAMP_WINDOW = 5
+
+
+def ramp(ready_times: dict[str, int], started: float) -> dict:
+    """The ramp the server sustained: devices ready per second, on average from the start of
+    the run to the last device ready, and at best over any RAMP_WINDOW seconds."""
+    if not ready_times:
+        return {"ready_per_s": 0.0, "peak_ready_per_s": 0.0, "last_ready_s": None}
+    per = {int(float(b)): n for b, n in ready_times.items()}
+    first, last = min(per), max(per)
+    total = sum(per.values())
+    span = max(BUCKET, last + BUCKET - started)
+    peak = max(sum(per.get(t + k, 0) for k in range(RAMP_WINDOW)) for t in range(first, last + 1))
+    return {
+        "ready_per_s": round(total / span, 2),
+        "peak_ready_per_s": round(peak / RAMP_WINDOW, 2),
+        "last_ready_s": round(last + BUCKET - started, 3),
+    }
 
 
 def _recovery(pairs: Iterable[Sequence[float]], started: float) -> dict:

@@ -35,6 +35,7 @@ SCENARIOS = {
     "initial-sync-storm",
     "mixed-fleet",
     "nat-churn",
+    "slow-server",
     "throttled",
 }
 
@@ -213,6 +214,7 @@ def test_load_options_refuse_bad_values(tmp_path):
         (["--scenario", "nope"], "unknown scenario 'nope'"),
         (["--host", "https://mail.example.test"], "--host needs --users-csv"),
         (["--duration", "soon"], "duration must be like"),
+        (["--min-ready", "150"], "--min-ready must be within 0..100"),
     ],
 )
 def test_cli_refuses_bad_input_in_one_line(args, message, tmp_path):
