@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     import json, os, socket, sys
     sys.path.insert(0, sys.argv[1])
     from easclient.client import BasicAuth, EasClient, NetworkError, get_profile
-    from easclient.load.memstate import MemoryState
+    from easclient.client.memstate import MemoryState
     from loadtests.transport import GeventTransport
 
     url, user, password, user2, password2 = sys.argv[2:7]
