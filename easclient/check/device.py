@@ -12,6 +12,9 @@ import ssl
 import httpx
 
 from easclient.client import BasicAuth, DeviceState, EasClient, HttpxTransport, get_profile
+from easclient.client.auth import Credential, is_connection_based
+from easclient.client.netconfig import choose_proxy, tls_context
+from easclient.errors import EasError
 
 from .context import CheckOptions
 from .pinning import check_transport
@@ -19,14 +22,24 @@ from .target import CheckError, Target
 
 
 def _verify(options: CheckOptions) -> ssl.SSLContext | bool:
-    if options.insecure:
+    if options.insecure and not options.client_cert:
         return False
-    if options.ca_file:
-        try:
-            return ssl.create_default_context(cafile=options.ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise CheckError(f"cannot load --ca-file {options.ca_file!r}: {exc}") from None
-    return True
+    try:
+        return tls_context(
+            not options.insecure,
+            None if options.insecure else options.ca_file,
+            options.client_cert,
+            options.client_key,
+        )
+    except EasError as exc:
+        raise CheckError(str(exc).replace("CA file", "--ca-file")) from None
+
+
+def credential(options: CheckOptions) -> Credential | None:
+    """How the check's device signs in: the given credential, else Basic with --user."""
+    if options.credential is not None:
+        return options.credential
+    return BasicAuth(options.user, options.password or "") if options.user else None
 
 
 class CheckDevice:
@@ -46,8 +59,13 @@ class CheckDevice:
         self.profile = get_profile(options.profile)
         pins = {target.host: target.pinned} if target.pinned else {}
         verify = _verify(options)
-        auth = BasicAuth(options.user, options.password or "") if options.user else None
-        transport: httpx.BaseTransport = check_transport(verify, pins)
+        auth = credential(options)
+        transport: httpx.BaseTransport = check_transport(
+            verify,
+            pins,
+            proxy=choose_proxy(target.base_url, options.proxy),
+            keepalive=is_connection_based(auth),
+        )
         self.transport = HttpxTransport(
             # The URL's endpoint path, when it names one, is where the client sends requests.
             target.base_url + (target.path or ""),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from easclient.protocol import EasHTTPError, OptionsBlocked, VersionError
 
+from .client_cert import client_cert_step
 from .context import CheckContext, CheckOptions
 from .device import CheckDevice
 from .eas_steps import EAS_STEPS, FALLBACK_VERSION, close_device
@@ -24,7 +25,9 @@ def check_url(
 ) -> Report:
     """Check ``target`` from here, as a device would reach it."""
     ctx = CheckContext(target, options, resolver=resolver)
-    steps = [*NETWORK_STEPS, *EAS_STEPS]
+    # The mutual-TLS step goes after OPTIONS: it costs a connection, which only a client
+    # certificate or an OPTIONS with no HTTP answer (a server demanding one) calls for.
+    steps = [*NETWORK_STEPS, EAS_STEPS[0], client_cert_step, *EAS_STEPS[1:]]
     if options.probe_heartbeat:
         steps.append(probe_step)
     try:

@@ -13,25 +13,25 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
 
 from easclient.client import (
-    BasicAuth,
-    BearerAuth,
     CaptureWriter,
     DeviceState,
     EasClient,
     HttpxTransport,
-    basic_credential,
     default_state_path,
     get_profile,
     make_strategy,
 )
 from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS
+
+if TYPE_CHECKING:
+    from ._auth import SignIn
 
 
 class CliError(EasError):
@@ -112,6 +112,7 @@ class Connection:
     verbose: bool = False
     tcp_keepalive: int | None = None
     need_credentials: bool = True
+    sign_in: SignIn | None = None
 
 
 def server_base(url: str) -> tuple[str, str]:
@@ -170,22 +171,27 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     profile = get_profile(conn.profile)
     if conn.protocol is not None and conn.protocol not in ALL_VERSIONS:
         raise CliError(f"--protocol {conn.protocol!r}: choose one of {', '.join(ALL_VERSIONS)}")
-    secrets: list[str | None] = []
-    auth: BasicAuth | BearerAuth | None = None
-    if conn.token_env:
-        token = os.environ.get(conn.token_env)
-        if not token:
-            raise CliError(f"--token-env {conn.token_env}: that variable is not set or empty")
-        auth = BearerAuth(token)
-        secrets.append(token)
-    elif conn.user and conn.need_credentials:
-        password = read_password(conn.user, conn.password_env)
-        auth = BasicAuth(conn.user, password)
-        secrets += [password, basic_credential(conn.user, password)]
-    elif conn.need_credentials:
+    from ._auth import SignIn, make_credential, token_cache_beside
+
+    sign_in = conn.sign_in or SignIn()
+    if conn.token_env and not sign_in.token_env:
+        sign_in.token_env = conn.token_env
+    if conn.need_credentials and not conn.user and sign_in.needs_password:
         raise CliError("--user is required")
     user = conn.user or "anonymous"
     device_id = conn.device_id or profile.device_id(f"{user}@{host}")
+    state_path = conn.state or default_state_path(user, host, device_id)
+    client_cert, client_key = sign_in.cert_paths()
+    auth, known = make_credential(
+        sign_in,
+        conn.user,
+        conn.password_env,
+        host=host,
+        token_cache=None if str(state_path) == ":memory:" else token_cache_beside(state_path),
+        need_credentials=conn.need_credentials,
+        log=_log(True),
+    )
+    secrets: list[str | None] = list(known)
     if conn.insecure:
         typer.echo(
             "eas: WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can "
@@ -218,9 +224,11 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
                 ca_file=str(conn.ca_file) if conn.ca_file else None,
                 tcp_keepalive=conn.tcp_keepalive,
                 capture=capture,
+                proxy=sign_in.proxy,
+                client_cert=client_cert,
+                client_key=client_key,
             )
         )
-        state_path = conn.state or default_state_path(user, host, device_id)
         state = stack.enter_context(DeviceState(state_path))
         heartbeat = make_strategy(profile.heartbeat, heartbeat_initial)
         yield EasClient(

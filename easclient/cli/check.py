@@ -22,8 +22,10 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, make_credential, sign_in_options
 from easclient.cli._common import CliError, read_password
 from easclient.client import PROFILES, get_profile
+from easclient.errors import EasError
 
 # Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
 PasswordEnvOption = Annotated[
@@ -67,6 +69,36 @@ def password_from(user: str | None, password_env: str | None) -> str | None:
         raise fail(str(exc)) from None
 
 
+def apply_sign_in(
+    options: CheckOptions,
+    sign_in: SignIn | None,
+    user: str | None,
+    password_env: str | None,
+    host: str,
+) -> None:
+    """Put --auth and its company (client certificate, proxy, token, OAuth) into ``options``;
+    Basic keeps the password in ``options.password`` as before."""
+    if sign_in is None:
+        options.password = password_from(user, password_env)
+        return
+    try:
+        options.client_cert, options.client_key = sign_in.cert_paths()
+        options.proxy = sign_in.proxy
+        if sign_in.needs_password:
+            options.password = password_from(user, password_env)
+        if sign_in.method.value != "basic" or sign_in.token_env or sign_in.token_command:
+            options.credential, _ = make_credential(
+                sign_in,
+                user,
+                password_env,
+                host=host,
+                need_credentials=user is not None or sign_in.method.value != "basic",
+                log=lambda line: typer.echo(f"eas: {line}", err=True),
+            )
+    except EasError as exc:
+        raise fail(str(exc)) from None
+
+
 def _emit(report: Report, as_json: bool, junit: Path | None) -> None:
     if junit is not None:
         try:
@@ -79,6 +111,7 @@ def _emit(report: Report, as_json: bool, junit: Path | None) -> None:
         render_table(report, Console(highlight=False, soft_wrap=False))
 
 
+@sign_in_options
 def check(
     url: Annotated[
         str | None,
@@ -129,6 +162,7 @@ def check(
     timeout: Annotated[
         float, typer.Option(min=0.1, help="Connect timeout per attempt, seconds.")
     ] = 5.0,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
     from easclient.check.demo import demonstration_held, run_demo
@@ -160,7 +194,7 @@ def check(
         typer.echo(line, err=as_json)
         raise typer.Exit(0 if held else 1)
     target = parse_target(url, resolve)
-    options.password = password_from(user, password_env)
+    apply_sign_in(options, sign_in, user, password_env, target.host)
     report = check_url(target, options)
     _emit(report, as_json, junit)
     raise typer.Exit(report.exit_code)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, sign_in_options
 from easclient.cli._common import (
     Base64Opt,
     CaFileOpt,
@@ -64,6 +65,7 @@ def _check_folders(client: EasClient, wanted: list[str]) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("options")
+    @sign_in_options
     def options_cmd(
         url: UrlArg,
         user: UserOpt = None,
@@ -76,6 +78,7 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         state: StateOpt = None,
         verbose: VerboseOpt = False,
+        sign_in: SignIn | None = None,
     ) -> None:
         """OPTIONS: the server's protocol versions and commands, and the version we would use."""
         conn = Connection(
@@ -83,13 +86,15 @@ def register(app: typer.Typer) -> None:
             user,
             password_env=password_env,
             token_env=token_env,
+            sign_in=sign_in,
             profile=profile,
             ca_file=ca_file,
             insecure=insecure,
             capture=capture,
             state=state or Path(":memory:"),  # OPTIONS alone leaves no state file behind
             verbose=verbose,
-            need_credentials=bool(user or token_env),
+            need_credentials=bool(user or token_env)
+            or (sign_in is not None and sign_in.method.value != "basic"),
         )
         with _opened(conn) as client:
             try:
@@ -121,6 +126,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"chosen for {client.profile.name}: {chosen or 'none in common'}")
 
     @app.command("sync")
+    @sign_in_options
     def sync_cmd(
         url: UrlArg,
         user: UserOpt = None,
@@ -137,6 +143,7 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
+        sign_in: SignIn | None = None,
     ) -> None:
         """Sync the folder hierarchy and every mail folder; print what changed since last run.
 
@@ -146,6 +153,7 @@ def register(app: typer.Typer) -> None:
             user,
             password_env=password_env,
             token_env=token_env,
+            sign_in=sign_in,
             profile=profile,
             protocol=protocol,
             base64_query=base64_query,
@@ -200,6 +208,7 @@ def register(app: typer.Typer) -> None:
             typer.echo("nothing changed since the last run")
 
     @app.command("ping")
+    @sign_in_options
     def ping_cmd(
         url: UrlArg,
         heartbeat: Annotated[
@@ -226,6 +235,7 @@ def register(app: typer.Typer) -> None:
         capture: CaptureOpt = None,
         tcp_keepalive: KeepaliveOpt = None,
         verbose: VerboseOpt = False,
+        sign_in: SignIn | None = None,
     ) -> None:
         """One Ping: how it ended (outcome, status), how long it was held, folders reported.
 
@@ -239,6 +249,7 @@ def register(app: typer.Typer) -> None:
             user,
             password_env=password_env,
             token_env=token_env,
+            sign_in=sign_in,
             profile=profile,
             protocol=protocol,
             base64_query=base64_query,

@@ -78,6 +78,14 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--faults", help="JSON file of fault rules")
         ] = None,
         tls: Annotated[bool, typer.Option("--tls", help="serve HTTPS with a test CA")] = False,
+        require_client_cert: Annotated[
+            bool,
+            typer.Option(
+                "--require-client-cert",
+                help="mutual TLS: refuse clients without a certificate from the test CA "
+                "(one is written, client_cert in the JSON line)",
+            ),
+        ] = False,
         tls_names: Annotated[
             str | None,
             typer.Option("--tls-names", help="names the certificate is for (comma-separated)"),
@@ -132,6 +140,7 @@ def register(app: typer.Typer) -> None:
                 control_token=control_token or "",
                 faults_file=str(faults) if faults else None,
                 tls=tls,
+                require_client_cert=require_client_cert,
                 tls_names=tuple(n.strip() for n in (tls_names or "").split(",") if n.strip()),
                 tls_dir=str(tls_dir) if tls_dir else None,
                 watch_disconnects=not no_disconnect_watch,

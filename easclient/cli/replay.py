@@ -4,7 +4,6 @@ where this server answers differently."""
 from __future__ import annotations
 
 import json
-import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from easclient.capture import Capture, CaptureError, Replayer, ReplayStep, read_capture
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, make_credential, sign_in_options
 from easclient.cli._common import (
     CaFileOpt,
     CliError,
@@ -23,10 +23,9 @@ from easclient.cli._common import (
     PasswordEnvOpt,
     TokenEnvOpt,
     UrlArg,
-    read_password,
     server_base,
 )
-from easclient.client import BasicAuth, BearerAuth, CaptureWriter, HttpxTransport, basic_credential
+from easclient.client import CaptureWriter, HttpxTransport
 from easclient.errors import EasError
 
 
@@ -60,6 +59,7 @@ def _check_commands(cap: Capture, wanted: list[str]) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("replay")
+    @sign_in_options
     def replay_command(
         capture: Annotated[Path, typer.Argument(help="capture file to replay")],
         url: UrlArg,
@@ -91,6 +91,7 @@ def register(app: typer.Typer) -> None:
                 "get fresh SyncKeys for keys this server never handed out",
             ),
         ] = False,
+        sign_in: SignIn | None = None,
     ) -> None:
         """Replay a capture against URL as the captured device; show where the answers differ.
 
@@ -103,19 +104,13 @@ def register(app: typer.Typer) -> None:
             cap = read_capture(capture)
             base, _host = server_base(url)
             name = user or cap.device.get("user")
-            secrets: list[str | None] = []
-            if token_env:
-                token = os.environ.get(token_env)
-                if not token:
-                    raise CliError(f"--token-env {token_env}: that variable is not set or empty")
-                auth: BasicAuth | BearerAuth = BearerAuth(token)
-                secrets.append(token)
-            else:
-                if not name:
-                    raise CliError("--user is required (the capture names no user)")
-                password = read_password(name, password_env)
-                auth = BasicAuth(name, password)
-                secrets += [password, basic_credential(name, password)]
+            sign_in = sign_in or SignIn()
+            sign_in.token_env = sign_in.token_env or token_env
+            if not name and sign_in.needs_password:
+                raise CliError("--user is required (the capture names no user)")
+            client_cert, client_key = sign_in.cert_paths()
+            auth, known = make_credential(sign_in, name, password_env, host=_host)
+            secrets: list[str | None] = list(known)
             if ca_file is not None and not ca_file.is_file():
                 raise CliError(f"--ca-file {ca_file}: no such file")
             if command:
@@ -144,6 +139,9 @@ def register(app: typer.Typer) -> None:
                         verify=not insecure,
                         ca_file=str(ca_file) if ca_file else None,
                         capture=writer,
+                        proxy=sign_in.proxy,
+                        client_cert=client_cert,
+                        client_key=client_key,
                     )
                 )
                 replayer = Replayer(transport, user=name, ping_margin=margin, bootstrap=bootstrap)

@@ -20,12 +20,9 @@ the same SyncKey gets the same answer (MS-ASCMD 2.2.3.166.4).
 
 from __future__ import annotations
 
-import base64
 import socket
-import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
@@ -34,47 +31,16 @@ from easclient.errors import EasError
 from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
 
+from .auth import BasicAuth as BasicAuth  # re-exported: the classes used to live here
+from .auth import BearerAuth as BearerAuth
+from .auth import Credential, httpx_auth
 from .capture import CaptureWriter
 from .heartbeat import PingOutcome
+from .netconfig import choose_proxy, tls_context
 from .outcome import classify_ping_exception
 
-
-@dataclass(frozen=True)
-class BasicAuth:
-    """HTTP Basic (RFC 7617): what most EAS servers accept."""
-
-    user: str
-    password: str = ""
-
-    def header(self) -> str:
-        raw = f"{self.user}:{self.password}".encode()
-        return "Basic " + base64.b64encode(raw).decode("ascii")
-
-    def secrets(self) -> tuple[str, ...]:
-        """What a capture must never hold: the password and the header's credential."""
-        return (self.password, self.header().split(" ", 1)[1])
-
-    def __repr__(self) -> str:  # never show the password, not even in a traceback
-        return f"BasicAuth(user={self.user!r}, password=***)"
-
-
-@dataclass(frozen=True)
-class BearerAuth:
-    """An OAuth 2.0 bearer token (RFC 6750), as Exchange Online uses."""
-
-    token: str
-
-    def header(self) -> str:
-        return f"Bearer {self.token}"
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self.token,)
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token=***)"
-
-
-Auth = BasicAuth | BearerAuth
+#: Any way of signing in (Basic, bearer, NTLM, ...): see :mod:`easclient.client.auth`.
+Auth = Credential
 
 
 class NetworkError(EasError):
@@ -184,6 +150,10 @@ class HttpxTransport:
         transport: httpx.BaseTransport | None = None,
         capture: CaptureWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        client_cert: str | None = None,
+        client_key: str | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise EasError(f"server URL must start with http:// or https://, got {base_url!r}")
@@ -203,20 +173,17 @@ class HttpxTransport:
             for secret in auth.secrets():
                 capture.add_secret(secret)
         self._clock = clock
-        if ca_file:
-            try:
-                ssl_verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise EasError(f"cannot load CA file {ca_file!r}: {exc}") from exc
-        else:
-            ssl_verify = verify
+        ssl_verify = tls_context(verify, ca_file, client_cert, client_key)
         if transport is None:
             transport = httpx.HTTPTransport(
                 verify=ssl_verify,
                 socket_options=keepalive_socket_options(tcp_keepalive) if tcp_keepalive else None,
+                proxy=choose_proxy(base_url, proxy, trust_env),
             )
         # follow_redirects off: EAS redirects with 451 + X-MS-Location, which the device handles.
-        self._client = httpx.Client(transport=transport, follow_redirects=False, verify=ssl_verify)
+        self._client = httpx.Client(
+            transport=transport, follow_redirects=False, verify=ssl_verify, auth=httpx_auth(auth)
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -230,7 +197,7 @@ class HttpxTransport:
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
         url = request.url(self.base_url)
         headers = Headers(request.headers)
-        if self.auth is not None:
+        if self.auth is not None and httpx_auth(self.auth) is None:  # a flow sets its own
             headers["Authorization"] = self.auth.header()
         budget = self.read_timeout if read_timeout is None else read_timeout
         sent = EasRequest(

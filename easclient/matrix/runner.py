@@ -10,7 +10,6 @@ per-device state does not mix.
 
 from __future__ import annotations
 
-import ssl
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,6 +28,8 @@ from easclient.client import (
     NetworkError,
     get_profile,
 )
+from easclient.client.auth import Credential
+from easclient.client.netconfig import choose_proxy, tls_context
 from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS, EasHTTPError, EasStatusError, ProtocolError
 from easclient.protocol.email import Email
@@ -96,6 +97,11 @@ class MatrixConfig:
     log: Callable[[str], None] | None = None
     timeout: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
+    #: sign-in other than Basic (the deviation probes, which test Basic, are then left out)
+    credential: Credential | None = field(default=None, repr=False)
+    client_cert: str | None = None
+    client_key: str | None = None
+    proxy: str | None = None
 
 
 def server_url(url: str) -> str:
@@ -120,16 +126,13 @@ def server_url(url: str) -> str:
 def http_transport(config: MatrixConfig, *, keepalive: bool = False) -> httpx.BaseTransport:
     """A fresh connection per request unless ``keepalive`` (the flow's results then do not
     depend on how the server treats reused connections; that has a probe of its own)."""
-    verify: ssl.SSLContext | bool = config.verify
-    if config.ca_file:
-        try:
-            verify = ssl.create_default_context(cafile=config.ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise MatrixError(
-                f"cannot load CA file {config.ca_file!r}: {exc}", value=config.ca_file
-            ) from exc
+    try:
+        verify = tls_context(config.verify, config.ca_file, config.client_cert, config.client_key)
+    except EasError as exc:
+        raise MatrixError(str(exc), value=config.ca_file or config.client_cert) from None
     limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
-    return httpx.HTTPTransport(verify=verify, limits=limits)
+    proxy = choose_proxy(server_url(config.url), config.proxy)
+    return httpx.HTTPTransport(verify=verify, limits=limits, proxy=proxy)
 
 
 def _timed_step(
@@ -164,7 +167,7 @@ class _VersionFlow:
         profile = get_profile(config.profile)
         self.transport = HttpxTransport(
             base,
-            auth=BasicAuth(config.user, config.password),
+            auth=config.credential or BasicAuth(config.user, config.password),
             transport=http_transport(config),
             read_timeout=config.timeout,
         )

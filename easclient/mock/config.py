@@ -217,6 +217,9 @@ class MockConfig:
     tls: bool = False
     tls_names: tuple[str, ...] = ()
     tls_dir: str | None = None
+    #: Mutual TLS: refuse a TLS client without a certificate from the mock's CA (which issues
+    #: one, ``ServerHandle.client_cert``).
+    require_client_cert: bool = False
     domain: str = "example.test"
     #: A parked Ping also listens for the client going away (costs one task per Ping).
     watch_disconnects: bool = True
@@ -244,6 +247,8 @@ class MockConfig:
             object.__setattr__(self, "control_token", secrets.token_urlsafe(18))
         if self.quirks is not None:
             object.__setattr__(self, "quirks", tuple(parse_quirks(self.quirks)))
+        if self.require_client_cert and not self.tls:
+            raise MockConfigError("require_client_cert needs tls (mutual TLS is TLS)")
 
     def effective_personality(self) -> Personality:
         """The personality with this config's heartbeat overrides applied."""

@@ -41,6 +41,8 @@ class ServerHandle:
     users: tuple[User, ...]
     control_token: str
     ca_file: str | None = None
+    #: a certificate (with its key) the mock's CA issued, for ``require_client_cert``
+    client_cert: str | None = None
     _stop: object = field(default=None, repr=False)
     _control: ControlClient | None = field(default=None, repr=False)
 
@@ -48,7 +50,11 @@ class ServerHandle:
     def control(self) -> ControlClient:
         """A control-API client (made on first use)."""
         if self._control is None:
-            verify = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
+            verify: ssl.SSLContext | bool = True
+            if self.ca_file:
+                verify = ssl.create_default_context(cafile=self.ca_file)
+                if self.client_cert:
+                    verify.load_cert_chain(self.client_cert)
             self._control = ControlClient(self.url, self.control_token, verify=verify)
         return self._control
 
@@ -68,6 +74,8 @@ class ServerHandle:
         }
         if self.ca_file:
             out["ca_file"] = self.ca_file
+        if self.client_cert:
+            out["client_cert"] = self.client_cert
         return out
 
     def stop(self) -> None:
@@ -163,6 +171,7 @@ class MockServer:
             server_header=False,
             ssl_certfile=self.tls.cert_file if self.tls else None,
             ssl_keyfile=self.tls.key_file if self.tls else None,
+            **_client_cert_settings(self.config, self.tls),
         )
         self._server = uvicorn.Server(uv_config)
         self.state.transport_lookup = _lookup_factory(self._server)
@@ -173,6 +182,7 @@ class MockServer:
             self.config.users,
             self.config.control_token,
             self.tls.ca_file if self.tls else None,
+            self.tls.client_cert_file if self.tls and self.config.require_client_cert else None,
             stop,
         )
 
@@ -251,6 +261,13 @@ class MockServer:
         return self.handle(stop)
 
 
+def _client_cert_settings(config: MockConfig, tls: TLSFiles | None) -> dict[str, object]:
+    """uvicorn's settings for mutual TLS: a certificate from the mock's CA, required."""
+    if not config.require_client_cert or tls is None:
+        return {}
+    return {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": tls.ca_file}
+
+
 # -- subprocess -------------------------------------------------------------------------------
 
 
@@ -297,5 +314,7 @@ def spawn(args: Sequence[str] = (), *, timeout: float = 30.0) -> SubprocessServe
         raise MockConfigError(f"eas mock-server did not report ready (exit {proc.returncode})")
     info = json.loads(line)
     users = tuple(User(u["name"], u["password"], u["address"]) for u in info["users"])
-    handle = ServerHandle(info["url"], users, info["control_token"], info.get("ca_file"))
+    handle = ServerHandle(
+        info["url"], users, info["control_token"], info.get("ca_file"), info.get("client_cert")
+    )
     return SubprocessServer(proc, handle)
