@@ -11,6 +11,7 @@ from .context import CheckContext, CheckOptions
 from .device import CheckDevice
 from .eas_steps import EAS_STEPS, FALLBACK_VERSION, close_device
 from .probe_step import probe_step
+from .proxy_step import proxy_step
 from .report import Report
 from .runner import NETWORK_STEPS, run_steps
 from .target import Target
@@ -27,7 +28,7 @@ def check_url(
     ctx = CheckContext(target, options, resolver=resolver)
     # The mutual-TLS step goes after OPTIONS: it costs a connection, which only a client
     # certificate or an OPTIONS with no HTTP answer (a server demanding one) calls for.
-    steps = [*NETWORK_STEPS, EAS_STEPS[0], client_cert_step, *EAS_STEPS[1:]]
+    steps = [*NETWORK_STEPS, proxy_step, EAS_STEPS[0], client_cert_step, *EAS_STEPS[1:]]
     if options.probe_heartbeat:
         steps.append(probe_step)
     try:
