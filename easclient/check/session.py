@@ -15,6 +15,7 @@ from .proxy_step import proxy_step
 from .report import Report
 from .runner import NETWORK_STEPS, run_steps
 from .target import Target
+from .token_step import token_step
 
 
 def check_url(
@@ -28,7 +29,14 @@ def check_url(
     ctx = CheckContext(target, options, resolver=resolver)
     # The mutual-TLS step goes after OPTIONS: it costs a connection, which only a client
     # certificate or an OPTIONS with no HTTP answer (a server demanding one) calls for.
-    steps = [*NETWORK_STEPS, proxy_step, EAS_STEPS[0], client_cert_step, *EAS_STEPS[1:]]
+    steps = [
+        *NETWORK_STEPS,
+        proxy_step,
+        token_step,
+        EAS_STEPS[0],
+        client_cert_step,
+        *EAS_STEPS[1:],
+    ]
     if options.probe_heartbeat:
         steps.append(probe_step)
     try:

@@ -316,3 +316,14 @@ def httpx_auth(credential: Credential | None) -> httpx.Auth | None:
 def is_connection_based(credential: Credential | None) -> bool:
     """Whether ``credential`` signs in the connection rather than each request (NTLM)."""
     return isinstance(credential, SpnegoAuth)
+
+
+def offered_schemes(www_authenticate: str) -> list[str]:
+    """The schemes a ``WWW-Authenticate`` value offers (RFC 9110 11.6.1), lower case, in order;
+    several headers may arrive joined by commas."""
+    schemes: list[str] = []
+    for piece in www_authenticate.split(","):
+        first = piece.strip().split(" ", 1)[0]
+        if first and "=" not in first and first.lower() not in schemes:
+            schemes.append(first.lower())
+    return schemes
