@@ -60,7 +60,7 @@ class CheckDevice:
         pins = {target.host: target.pinned} if target.pinned else {}
         verify = _verify(options)
         auth = credential(options)
-        transport: httpx.BaseTransport = check_transport(
+        transport: httpx.HTTPTransport = check_transport(
             verify,
             pins,
             proxy=choose_proxy(target.base_url, options.proxy),
@@ -76,6 +76,7 @@ class CheckDevice:
             read_timeout=options.request_timeout,
             transport=transport,
         )
+        self._http = transport
         self.state = DeviceState(":memory:")
         who = f"{options.user or 'anonymous'}@{target.host}"
         self.client = EasClient(
@@ -88,6 +89,10 @@ class CheckDevice:
             ping_margin=options.ping_margin,
             max_windows=options.sync_windows,
         )
+
+    def fresh_connections(self) -> None:
+        """Close the idle connections: the next request opens a new one."""
+        self._http.close()  # the pool stays usable (httpcore reopens on demand)
 
     def close(self) -> None:
         self.transport.close()

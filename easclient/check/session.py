@@ -10,6 +10,7 @@ from .client_cert import client_cert_step
 from .context import CheckContext, CheckOptions
 from .device import CheckDevice
 from .eas_steps import EAS_STEPS, FALLBACK_VERSION, close_device
+from .ntlm_step import fresh_connection, ntlm_step
 from .probe_step import probe_step
 from .proxy_step import proxy_step
 from .report import Report
@@ -35,7 +36,10 @@ def check_url(
         token_step,
         EAS_STEPS[0],
         client_cert_step,
-        *EAS_STEPS[1:],
+        *EAS_STEPS[1:-1],
+        fresh_connection,  # NTLM: the Ping goes out on a new connection (no row)
+        EAS_STEPS[-1],
+        ntlm_step,
     ]
     if options.probe_heartbeat:
         steps.append(probe_step)

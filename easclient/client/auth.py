@@ -263,7 +263,7 @@ class SpnegoAuth(httpx.Auth):
             response = yield request
             if response.status_code != 401 or not self._offered(response):
                 return
-            command = request.url.params.get("Cmd", request.method)
+            command = _command(request)
             self.rechallenged[command] = self.rechallenged.get(command, 0) + 1
         try:
             ctx = spnego.client(
@@ -306,6 +306,20 @@ class SpnegoAuth(httpx.Auth):
                 except ValueError:
                     return None
         return None
+
+
+def _command(request: httpx.Request) -> str:
+    """The EAS command of ``request`` (plain or base64 query, MS-ASHTTP 2.2.1.1.1), else its
+    method."""
+    from easclient.protocol.query import parse_query
+
+    query = request.url.query.decode("ascii", "replace")
+    if not query:
+        return request.method
+    try:
+        return parse_query(query, request.headers, default_version="14.1").cmd
+    except EasError:
+        return request.method
 
 
 def httpx_auth(credential: Credential | None) -> httpx.Auth | None:

@@ -14,7 +14,6 @@ from easclient.mock import MockConfig, MockServer, parse_users
 from .conftest import eas
 
 
-
 @pytest.fixture
 def exo(tmp_path):
     """An exchange-online mock and its token issuer (in this process)."""
