@@ -14,6 +14,7 @@ import enum
 import functools
 import inspect
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,6 +244,7 @@ def make_credential(
     token_cache: Path | None = None,
     need_credentials: bool = True,
     log: Callable[[str], None] | None = None,
+    ca_file: str | None = None,
 ) -> tuple[Credential | None, list[str]]:
     """The credential ``sign_in`` asks for, and the secrets known now (for captures)."""
     method = sign_in.method
@@ -275,9 +277,12 @@ def make_credential(
             scopes=tuple(sign_in.scopes),
             device_code=sign_in.device_code,
             login_hint=user,
+            # a private CA is trusted for a private identity provider only
+            ca_file=ca_file if sign_in.authority else None,
+            proxy=sign_in.proxy,
         )
         cache = token_cache or _state_dir() / f"oauth-{_safe(user or 'user')}@{_safe(host)}.json"
-        source = msal_token_source(settings, cache, log=log)
+        source = msal_token_source(settings, cache, log=log, reauth=sys.stdin.isatty())
         return RefreshingBearerAuth(source), []
     if method is AuthMethod.CERTIFICATE:
         return None, []

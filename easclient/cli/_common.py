@@ -190,6 +190,7 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
         token_cache=None if str(state_path) == ":memory:" else token_cache_beside(state_path),
         need_credentials=conn.need_credentials,
         log=_log(True),
+        ca_file=str(conn.ca_file) if conn.ca_file else None,
     )
     secrets: list[str | None] = list(known)
     if conn.insecure:

@@ -94,6 +94,7 @@ def apply_sign_in(
                 host=host,
                 need_credentials=user is not None or sign_in.method.value != "basic",
                 log=lambda line: typer.echo(f"eas: {line}", err=True),
+                ca_file=options.ca_file,
             )
     except EasError as exc:
         raise fail(str(exc)) from None

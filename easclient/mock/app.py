@@ -382,11 +382,13 @@ async def _read_body(receive) -> bytes | None:
 def build_app(state: MockState) -> Starlette:
     """The whole mock server as one ASGI app."""
     from .control import control_routes
+    from .idp import idp_routes
 
     endpoint = EasEndpoint(state)
     routes = [
         Route(ACTIVESYNC_PATH, endpoint, methods=["OPTIONS", "POST", "GET", "PUT", "DELETE"]),
         *control_routes(state),
+        *idp_routes(state, endpoint.auth.tokens),
     ]
     app = Starlette(routes=routes)
     app.state.mock = state

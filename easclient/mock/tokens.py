@@ -130,6 +130,10 @@ class TokenIssuer:
             }
         return count
 
+    def revoke_access_tokens(self) -> None:
+        """Sign with a new key: every access token issued so far fails validation."""
+        self._key = secrets.token_bytes(32)
+
     def validate(self, token: str) -> tuple[str | None, str]:
         """(user, "") for a valid access token, else (None, why) in RFC 6750's words."""
         parts = token.split(".")
