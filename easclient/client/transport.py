@@ -4,8 +4,9 @@ The device's flows (``device.py``) speak to a :class:`Transport` — one method,
 ``send(request, read_timeout=None) -> EasResponse`` — so they do not care what carries the
 bytes. :class:`HttpxTransport` is the real one: a synchronous ``httpx.Client`` (which gevent can
 monkey-patch for locust), explicit timeouts, TLS verification on by default with an optional CA
-file, optional TCP keepalive, Basic or Bearer authentication, and an optional capture of every
-exchange. Tests plug an ``httpx.MockTransport`` or ``httpx.ASGITransport``-like transport in.
+file and client certificate, an outbound proxy (``proxy=`` or HTTPS_PROXY/NO_PROXY), optional TCP
+keepalive, any credential of :mod:`easclient.client.auth` (Basic, bearer, OAuth, NTLM), and an
+optional capture of every exchange. Tests plug an ``httpx.MockTransport`` or ``httpx.ASGITransport``-like transport in.
 
 The server URL may name the endpoint's path (``http://host/SOGo/Microsoft-Server-ActiveSync``);
 without one, requests go to the standard ``/Microsoft-Server-ActiveSync``.
