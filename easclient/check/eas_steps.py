@@ -41,9 +41,10 @@ def _device(ctx: CheckContext) -> CheckDevice | None:
 
 def _blocked(ctx: CheckContext, name: str, title: str, *, inbox: bool = False) -> Step | None:
     """A skip when an earlier step left nothing to build on (with ``inbox``: no Inbox found)."""
-    if ctx.connect_address is None:
+    via_proxy = "via_proxy" in ctx.facts  # the device's path: the proxy's tunnel, not direct
+    if ctx.connect_address is None and not via_proxy:
         return Step(name, title, Result.SKIP, "no TCP connection")
-    if ctx.target.tls and not ctx.tls_ok:
+    if ctx.target.tls and not ctx.tls_ok and not via_proxy:
         return Step(name, title, Result.SKIP, "no TLS session")
     if ctx.facts.get("tls_problem"):
         return Step(

@@ -45,6 +45,21 @@ def _connect(proxy: httpx.URL, target: str, timeout: float) -> tuple[str, float]
     return head.split(b"\r\n", 1)[0].decode("latin-1", "replace")[:200], elapsed
 
 
+def direct_steps_optional(ctx: CheckContext, steps: list[Step]) -> None:
+    """Through a proxy the device never connects to the server itself: a direct DNS, TCP or
+    TLS step that failed is reported, but does not fail the check."""
+    if "via_proxy" not in ctx.facts:
+        return
+    for step in steps:
+        if step.name in DIRECT_STEPS and not step.passed and step.required:
+            step.required = False
+            step.seen += f" (direct; the device goes through {ctx.facts['via_proxy']})"
+
+
+#: The steps that reach the server directly rather than through the proxy.
+DIRECT_STEPS = frozenset({"dns", "tcp", "tls", "tls-trust", "tls-name", "tls-dates"})
+
+
 def proxy_step(ctx: CheckContext) -> Step | None:
     """None (no row) when the device goes direct."""
     try:
@@ -56,6 +71,7 @@ def proxy_step(ctx: CheckContext) -> Step | None:
     name = shown(proxy)
     target = f"{ctx.target.host}:{ctx.target.port}"
     if not ctx.target.tls:
+        ctx.facts["via_proxy"] = name
         return Step(
             NAME,
             TITLE,
@@ -82,6 +98,7 @@ def proxy_step(ctx: CheckContext) -> Step | None:
     code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
     data = {"proxy": name, "status": code, "seconds": round(seconds, 3)}
     if code is not None and 200 <= code < 300:
+        ctx.facts["via_proxy"] = name
         return Step(
             NAME,
             TITLE,

@@ -12,7 +12,7 @@ from .device import CheckDevice
 from .eas_steps import EAS_STEPS, FALLBACK_VERSION, close_device
 from .ntlm_step import fresh_connection, ntlm_step
 from .probe_step import probe_step
-from .proxy_step import proxy_step
+from .proxy_step import direct_steps_optional, proxy_step
 from .report import Report
 from .runner import NETWORK_STEPS, run_steps
 from .target import Target
@@ -44,7 +44,9 @@ def check_url(
     if options.probe_heartbeat:
         steps.append(probe_step)
     try:
-        return run_steps(ctx, steps, report)
+        done = run_steps(ctx, steps, report)
+        direct_steps_optional(ctx, done.steps)
+        return done
     finally:
         close_device(ctx)
 

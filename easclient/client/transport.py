@@ -6,7 +6,8 @@ bytes. :class:`HttpxTransport` is the real one: a synchronous ``httpx.Client`` (
 monkey-patch for locust), explicit timeouts, TLS verification on by default with an optional CA
 file and client certificate, an outbound proxy (``proxy=`` or HTTPS_PROXY/NO_PROXY), optional TCP
 keepalive, any credential of :mod:`easclient.client.auth` (Basic, bearer, OAuth, NTLM), and an
-optional capture of every exchange. Tests plug an ``httpx.MockTransport`` or ``httpx.ASGITransport``-like transport in.
+optional capture of every exchange. Tests plug an ``httpx.MockTransport`` or
+``httpx.ASGITransport``-like transport in.
 
 The server URL may name the endpoint's path (``http://host/SOGo/Microsoft-Server-ActiveSync``);
 without one, requests go to the standard ``/Microsoft-Server-ActiveSync``.

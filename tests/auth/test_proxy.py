@@ -13,7 +13,7 @@ from easclient.client.netconfig import bypassed, choose_proxy
 from easclient.errors import EasError
 
 from .conftest import eas
-from .forward_proxy import forward_proxy
+from .forward_proxy import NamingProxy, forward_proxy
 
 pytestmark = pytest.mark.eas_mock(tls=True)
 
@@ -102,3 +102,26 @@ def test_heartbeat_probe_finds_a_proxys_idle_timeout(eas_mock_server, tmp_path) 
     assert 2 <= doc["longest_surviving_heartbeat"] < 4 + 1
     assert doc["shortest_lost_heartbeat"] is not None
     assert 4 <= doc["shortest_lost_heartbeat"] <= 8
+
+
+@pytest.mark.eas_mock(tls=True, tls_names=("mail.proxy-only.test",))
+def test_check_through_a_proxy_when_only_the_proxy_reaches_the_server(eas_mock_server) -> None:
+    """The server's name does not resolve here; the proxy alone reaches it. The direct steps
+    say so without failing the check, and the EAS steps run through the tunnel."""
+    server = eas_mock_server
+    port = server.url.rsplit(":", 1)[1]
+    proxy = NamingProxy("mail.proxy-only.test")
+    try:
+        r = eas(
+            "check", f"https://mail.proxy-only.test:{port}", "-u", "alice",
+            "--ca-file", server.ca_file, "--ping-heartbeat", "1", "--proxy", proxy.url, "--json",
+            env={"EAS_PASSWORD": server.user.password},
+        )  # fmt: skip
+    finally:
+        proxy.close()
+    assert r.returncode == 0, r.stdout
+    steps = {s["name"]: s for s in json.loads(r.stdout)["steps"]}
+    assert steps["dns"]["result"] == "fail" and steps["dns"]["required"] is False
+    assert "the device goes through" in steps["dns"]["detail"]
+    assert steps["proxy"]["result"] == "pass"
+    assert steps["ping"]["result"] == "pass"
