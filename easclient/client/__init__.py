@@ -13,6 +13,12 @@ Typical use::
 """
 
 from .aio import AsyncEasClient
+from .auth import (
+    AuthError,
+    CommandTokenSource,
+    RefreshingBearerAuth,
+    SpnegoAuth,
+)
 from .capture import CaptureWriter, basic_credential
 from .device import (
     DeviceError,
@@ -35,9 +41,11 @@ __all__ = [
     "PROFILES",
     "STRATEGIES",
     "AsyncEasClient",
+    "AuthError",
     "BasicAuth",
     "BearerAuth",
     "CaptureWriter",
+    "CommandTokenSource",
     "DeviceError",
     "DeviceProfile",
     "DeviceState",
@@ -51,7 +59,9 @@ __all__ = [
     "ProfileError",
     "ProvisionFailed",
     "RedirectLoop",
+    "RefreshingBearerAuth",
     "RemoteWipeAcknowledged",
+    "SpnegoAuth",
     "StateError",
     "SyncFailed",
     "SyncReport",

@@ -215,8 +215,11 @@ class MsalTokenSource:
             return token
 
     def _silent(self, refresh: bool) -> dict[str, Any] | None:
-        accounts = self.app.get_accounts(username=self.settings.login_hint) or (
-            self.app.get_accounts() if self.settings.login_hint is None else []
+        # The cache file is per user and server; the account MSAL files a sign-in under is the
+        # directory's name for the user (alice@contoso.com), which -u may spell otherwise.
+        hint = self.settings.login_hint
+        accounts = (self.app.get_accounts(username=hint) if hint else []) or (
+            self.app.get_accounts()
         )
         if not accounts:
             return None
