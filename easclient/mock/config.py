@@ -288,12 +288,10 @@ class MockConfig:
     def effective_personality(self) -> Personality:
         """The personality with this config's heartbeat overrides applied."""
         p = PERSONALITIES[self.personality]
-        changes: dict[str, int | None] = {}
         if self.heartbeat_min is not None:
-            changes["heartbeat_min"] = self.heartbeat_min if self.heartbeat_min > 0 else None
+            p = replace(p, heartbeat_min=self.heartbeat_min if self.heartbeat_min > 0 else None)
         if self.heartbeat_max is not None:
-            changes["heartbeat_max"] = self.heartbeat_max if self.heartbeat_max > 0 else None
-        p = replace(p, **changes)
+            p = replace(p, heartbeat_max=self.heartbeat_max if self.heartbeat_max > 0 else None)
         if self.quirks is not None:
             p = replace(p, quirks=frozenset(Quirk(q) for q in self.quirks))
         if p.heartbeat_min and p.heartbeat_max and p.heartbeat_min > p.heartbeat_max:

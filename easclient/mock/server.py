@@ -171,10 +171,16 @@ class MockServer:
             server_header=False,
             ssl_certfile=self.tls.cert_file if self.tls else None,
             ssl_keyfile=self.tls.key_file if self.tls else None,
-            **_client_cert_settings(self.config, self.tls),
+            # Mutual TLS: a certificate from the mock's CA, required.
+            ssl_cert_reqs=ssl.CERT_REQUIRED if self._mutual_tls else ssl.CERT_NONE,
+            ssl_ca_certs=self.tls.ca_file if self.tls and self._mutual_tls else None,
         )
         self._server = uvicorn.Server(uv_config)
         self.state.transport_lookup = _lookup_factory(self._server)
+
+    @property
+    def _mutual_tls(self) -> bool:
+        return self.config.require_client_cert and self.tls is not None
 
     def handle(self, stop=None) -> ServerHandle:
         return ServerHandle(
@@ -259,13 +265,6 @@ class MockServer:
             thread.join(timeout=10)
 
         return self.handle(stop)
-
-
-def _client_cert_settings(config: MockConfig, tls: TLSFiles | None) -> dict[str, object]:
-    """uvicorn's settings for mutual TLS: a certificate from the mock's CA, required."""
-    if not config.require_client_cert or tls is None:
-        return {}
-    return {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": tls.ca_file}
 
 
 # -- subprocess -------------------------------------------------------------------------------
