@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from easclient.client.auth import Credential
+
 from .target import Target
 
 
@@ -30,6 +32,13 @@ class CheckOptions:
     probe_max: int = 1800
     probe_budget: float = 3600.0
     probe_lanes: int = 6
+    #: how to sign in when not Basic with user and password (bearer, OAuth, NTLM, ...)
+    credential: Credential | None = field(default=None, repr=False)
+    #: mutual TLS: a client certificate (PEM) and its key when apart
+    client_cert: str | None = None
+    client_key: str | None = None
+    #: an outbound HTTP proxy (CONNECT for https), from --proxy or HTTPS_PROXY / NO_PROXY
+    proxy: str | None = None
 
 
 @dataclass

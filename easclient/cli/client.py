@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, sign_in_options
 from easclient.cli._common import (
     Base64Opt,
     CaFileOpt,
@@ -66,6 +67,7 @@ def _check_folders(client: EasClient, wanted: list[str]) -> None:
 
 
 @device_app.command("options")
+@sign_in_options
 def options_cmd(
     url: UrlArg,
     user: UserOpt = None,
@@ -80,6 +82,7 @@ def options_cmd(
     verbose: VerboseOpt = False,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """OPTIONS: the server's protocol versions and commands, and the version we would use."""
     conn = Connection(
@@ -87,6 +90,7 @@ def options_cmd(
         user,
         password_env=password_env,
         token_env=token_env,
+        sign_in=sign_in,
         profile=profile,
         ca_file=ca_file,
         insecure=insecure,
@@ -95,7 +99,8 @@ def options_cmd(
         verbose=verbose,
         dns_server=dns_server,
         connect_to=connect_to,
-        need_credentials=bool(user or token_env),
+        need_credentials=bool(user or token_env)
+        or (sign_in is not None and sign_in.method.value != "basic"),
     )
     with _opened(conn) as client:
         try:
@@ -128,6 +133,7 @@ def options_cmd(
 
 
 @device_app.command("sync")
+@sign_in_options
 def sync_cmd(
     url: UrlArg,
     user: UserOpt = None,
@@ -146,6 +152,7 @@ def sync_cmd(
     verbose: VerboseOpt = False,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Sync the folder hierarchy and every mail folder; print what changed since last run.
 
@@ -155,6 +162,7 @@ def sync_cmd(
         user,
         password_env=password_env,
         token_env=token_env,
+        sign_in=sign_in,
         profile=profile,
         protocol=protocol,
         base64_query=base64_query,
@@ -212,6 +220,7 @@ def sync_cmd(
 
 
 @device_app.command("ping")
+@sign_in_options
 def ping_cmd(
     url: UrlArg,
     heartbeat: Annotated[
@@ -240,6 +249,7 @@ def ping_cmd(
     verbose: VerboseOpt = False,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """One Ping: how it ended (outcome, status), how long it was held, folders reported.
 
@@ -253,6 +263,7 @@ def ping_cmd(
         user,
         password_env=password_env,
         token_env=token_env,
+        sign_in=sign_in,
         profile=profile,
         protocol=protocol,
         base64_query=base64_query,

@@ -13,6 +13,12 @@ device_id=…, state=…)`` with any :class:`Transport` and :class:`StateStore`.
 """
 
 from .aio import AsyncEasClient
+from .auth import (
+    AuthError,
+    CommandTokenSource,
+    RefreshingBearerAuth,
+    SpnegoAuth,
+)
 from .capture import CaptureWriter, basic_credential
 from .device import (
     DeviceError,
@@ -38,9 +44,11 @@ __all__ = [
     "PROFILES",
     "STRATEGIES",
     "AsyncEasClient",
+    "AuthError",
     "BasicAuth",
     "BearerAuth",
     "CaptureWriter",
+    "CommandTokenSource",
     "DeviceError",
     "DeviceProfile",
     "DeviceState",
@@ -57,7 +65,9 @@ __all__ = [
     "ProfileError",
     "ProvisionFailed",
     "RedirectLoop",
+    "RefreshingBearerAuth",
     "RemoteWipeAcknowledged",
+    "SpnegoAuth",
     "StateError",
     "StateStore",
     "SyncFailed",
