@@ -14,9 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from easclient.cli import check as check_cli
-from easclient.cli import client as client_cli
-from easclient.cli import discover as discover_cli
+from easclient.cli.groups import group
 from easclient.client.discover import recall, remember
 from easclient.client.state import DeviceState
 from tests.client.autodiscover_env import ALICE, DOMAIN, PASSWORD, LocalDns, mock, port_of
@@ -29,9 +27,8 @@ def _root() -> None:
     pass
 
 
-discover_cli.register(app)
-check_cli.register(app)
-client_cli.register(app)
+app.add_typer(group("diagnose"))  # discover, check
+app.add_typer(group("device"))  # sync, options
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import threading
 import time
 
 import pytest
-from easclient.client.memstate import MemoryState
 
 from easclient.client import BasicAuth, EasClient, HttpxTransport, actions, get_profile
+from easclient.client.memstate import MemoryState
 from easclient.protocol.calendar import Attendee, CalendarEvent
 from easclient.protocol.contacts import Contact
 from easclient.protocol.email import Body, BodyType
