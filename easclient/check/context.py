@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from easclient.client.auth import Credential
 from easclient.client.limits import DEFAULT_DEADLINE
 
 from .target import Target
@@ -36,6 +37,13 @@ class CheckOptions:
     max_response_size: int | None = None
     response_deadline: float = DEFAULT_DEADLINE
     max_wait: float | None = None
+    #: how to sign in when not Basic with user and password (bearer, OAuth, NTLM, ...)
+    credential: Credential | None = field(default=None, repr=False)
+    #: mutual TLS: a client certificate (PEM) and its key when apart
+    client_cert: str | None = None
+    client_key: str | None = None
+    #: an outbound HTTP proxy (CONNECT for https), from --proxy or HTTPS_PROXY / NO_PROXY
+    proxy: str | None = None
 
 
 @dataclass

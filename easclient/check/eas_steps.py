@@ -19,6 +19,7 @@ from easclient.client import (
     SyncFailed,
     WaitLimitExceeded,
 )
+from easclient.client.auth import offered_schemes
 from easclient.client.device import PingReport
 from easclient.errors import EasError
 from easclient.protocol import (
@@ -58,9 +59,10 @@ def _opened(ctx: CheckContext) -> CheckDevice:
 
 def _blocked(ctx: CheckContext, name: str, title: str, *, inbox: bool = False) -> Step | None:
     """A skip when an earlier step left nothing to build on (with ``inbox``: no Inbox found)."""
-    if ctx.connect_address is None:
+    via_proxy = "via_proxy" in ctx.facts  # the device's path: the proxy's tunnel, not direct
+    if ctx.connect_address is None and not via_proxy:
         return Step(name, title, Result.SKIP, "no TCP connection")
-    if ctx.target.tls and not ctx.tls_ok:
+    if ctx.target.tls and not ctx.tls_ok and not via_proxy:
         return Step(name, title, Result.SKIP, "no TLS session")
     if ctx.facts.get("tls_problem"):
         return Step(
@@ -124,6 +126,9 @@ def _http_failure(name: str, title: str, exc: EasError, what: str) -> Step:
         if isinstance(exc, kind):
             return Step(name, title, Result.FAIL, f"{what}: {exc}", why=why, fix=fix)
     if isinstance(exc, AuthenticationFailed):
+        refused = _refused_scheme(name, title, exc, what)
+        if refused is not None:
+            return refused
         return Step(
             name,
             title,
@@ -174,6 +179,54 @@ def _http_failure(name: str, title: str, exc: EasError, what: str) -> Step:
             fix="See the TCP and TLS steps; check what the firewall does with this connection.",
         )
     return Step(name, title, Result.FAIL, f"{what}: {exc}", fix="See the server's logs.")
+
+
+def _only_16(versions: tuple[str, ...] | list[str]) -> bool:
+    """Whether a server offers nothing before 16.0 (Exchange Online offers 16.1 alone)."""
+    return bool(versions) and all(v.startswith("16.") for v in versions)
+
+
+def _refused_scheme(name: str, title: str, exc: EasHTTPError, what: str) -> Step | None:
+    """A 401 explained by what its WWW-Authenticate offers (RFC 9110 11.6.1): a server that
+    refuses Basic (Exchange Online since 2022), wants NTLM, or refused a bearer token."""
+    header = next((v for k, v in exc.headers.items() if k.lower() == "www-authenticate"), "")
+    offered = offered_schemes(header)
+    if offered == ["bearer"] and "invalid_token" in header:
+        described = ""
+        if 'error_description="' in header:
+            described = header.split('error_description="', 1)[1].split('"', 1)[0][:80]
+        return Step(
+            name,
+            title,
+            Result.FAIL,
+            f"{what}: HTTP 401, the bearer token was refused"
+            + (f" ({described})" if described else ""),
+            why="Devices signed in with OAuth get no mail until they get a good token.",
+            fix="Check the token's audience, scope (EAS.AccessAsUser.All) and expiry (see the "
+            "sign-in step); sign in again with --auth oauth.",
+        )
+    if offered == ["bearer"]:
+        return Step(
+            name,
+            title,
+            Result.FAIL,
+            f"{what}: HTTP 401, this server refuses Basic; it offers only Bearer (OAuth) sign-in",
+            why="Exchange Online (and servers set up like it) retired Basic authentication: "
+            "devices must sign in with OAuth 2.0.",
+            fix="Use --auth oauth --client-id YOUR-APP-ID (or --auth bearer with a token); "
+            "the device needs an OAuth-capable mail app.",
+        )
+    if offered and "basic" not in offered and {"ntlm", "negotiate"} & set(offered):
+        return Step(
+            name,
+            title,
+            Result.FAIL,
+            f"{what}: HTTP 401, this server does not take Basic; it offers "
+            f"{', '.join(s.upper() if s == 'ntlm' else s.title() for s in offered)}",
+            why="Devices configured for Basic cannot sign in.",
+            fix="Use --auth ntlm (or --auth negotiate), or enable Basic on the server.",
+        )
+    return None
 
 
 # -- OPTIONS -----------------------------------------------------------------------------------
@@ -270,11 +323,20 @@ def options_step(ctx: CheckContext) -> Step:
             Result.FAIL,
             f"{seen}; none of them is one the {device.profile.name} profile speaks "
             f"({', '.join(device.profile.versions)})",
-            why="Devices of this kind cannot talk to the server.",
-            fix="Enable a current protocol version on the server.",
+            why="Devices of this kind cannot talk to the server."
+            + (
+                " The server offers only 16.x, as Exchange Online does."
+                if _only_16(result.versions)
+                else ""
+            ),
+            fix="Use a device (profile) that speaks 16.1 — iphone, android or outlook."
+            if _only_16(result.versions)
+            else "Enable a current protocol version on the server.",
             data=data,
         )
     data["version"] = version
+    if _only_16(result.versions):
+        seen += f"; only {', '.join(result.versions)} offered (as Exchange Online): using {version}"
     if not ctx.options.user:
         ctx.facts["eas_blocked"] = NO_USER
         seen += "; the server answered without credentials (give --user for the EAS steps)"

@@ -21,6 +21,7 @@ from easclient.tls import client_context
 from .target import CheckError
 
 _NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
+_ONE_KEPT = httpx.Limits(max_connections=10, max_keepalive_connections=1, keepalive_expiry=5.0)
 
 
 class _PinnedBackend(httpcore.NetworkBackend):
@@ -51,16 +52,24 @@ class _PinnedBackend(httpcore.NetworkBackend):
 
 
 def check_transport(
-    verify: ssl.SSLContext | bool, pins: Mapping[str, str] | None = None
+    verify: ssl.SSLContext | bool,
+    pins: Mapping[str, str] | None = None,
+    *,
+    proxy: str | None = None,
+    keepalive: bool = False,
 ) -> httpx.HTTPTransport:
     """An ``httpx.HTTPTransport`` without keep-alive; connections to ``pins``' hosts go to
     their addresses.
 
     httpx has no public hook for the network backend, so for pins the transport's connection
     pool is rebuilt with ours (httpcore's public API); the --resolve tests guard this.
+    Through a ``proxy`` the proxy resolves the name, so pins do not apply. ``keepalive``: for
+    NTLM, whose handshake must finish on the connection it began on (one request still gets a
+    fresh connection: the challenge is per connection).
     """
-    transport = httpx.HTTPTransport(verify=verify, limits=_NO_KEEPALIVE)
-    if not pins:
+    limits = _ONE_KEPT if keepalive else _NO_KEEPALIVE
+    transport = httpx.HTTPTransport(verify=verify, limits=limits, proxy=proxy)
+    if not pins or proxy:
         return transport
     if not hasattr(transport, "_pool"):
         raise CheckError("this httpx version does not allow --resolve (no connection pool)")
@@ -71,7 +80,7 @@ def check_transport(
     transport._pool = httpcore.ConnectionPool(
         ssl_context=ssl_context,
         max_connections=10,
-        max_keepalive_connections=0,
+        max_keepalive_connections=limits.max_keepalive_connections,
         network_backend=_PinnedBackend(pins),
     )
     return transport

@@ -10,7 +10,8 @@ from .network import dns_step, tcp_step
 from .report import Report, Result, Step
 from .tls import tls_dates_step, tls_name_step, tls_step, tls_trust_step
 
-StepFn = Callable[[CheckContext], Step]
+#: A step returns None when it has nothing to report (e.g. no client certificate asked for).
+StepFn = Callable[[CheckContext], Step | None]
 
 NETWORK_STEPS: list[StepFn] = [
     dns_step,
@@ -38,7 +39,7 @@ def run_steps(
     for fn in steps:
         start = clock()
         try:
-            step = fn(ctx)
+            step: Step | None = fn(ctx)
         except Exception as exc:
             name = fn.__name__.removesuffix("_step").replace("_", "-")
             step = Step(
@@ -48,6 +49,8 @@ def run_steps(
                 f"the check itself failed: {type(exc).__name__}: {exc}",
                 fix="This is a bug in eas check; please report it with this line.",
             )
+        if step is None:
+            continue
         if step.seconds is None:
             step.seconds = clock() - start
         report.add(step)

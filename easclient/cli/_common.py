@@ -13,13 +13,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from easclient.client import (
-    BasicAuth,
-    BearerAuth,
     DeviceState,
     EasClient,
     ResponseLimits,
@@ -34,6 +32,9 @@ from easclient.errors import EasError
 from easclient.protocol import ALL_VERSIONS
 from easclient.protocol.autodiscover import domain_of
 from easclient.url import resolve_target
+
+if TYPE_CHECKING:
+    from ._auth import SignIn
 
 
 class CliError(EasError):
@@ -173,6 +174,8 @@ class Connection:
     max_response_size: str | None = None
     deadline: float | None = None
     max_wait: float | None = None
+    #: --auth and its settings, --client-cert, --proxy (see :mod:`easclient.cli._auth`)
+    sign_in: SignIn | None = None
 
 
 def read_password(user: str, password_env: str | None) -> str:
@@ -213,18 +216,29 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     limits = response_limits(conn.max_response_size, conn.deadline)
     if conn.protocol is not None and conn.protocol not in ALL_VERSIONS:
         raise CliError(f"--protocol {conn.protocol!r}: choose one of {', '.join(ALL_VERSIONS)}")
-    auth: BasicAuth | BearerAuth | None = None
-    if conn.token_env:
-        token = os.environ.get(conn.token_env)
-        if not token:
-            raise CliError(f"--token-env {conn.token_env}: that variable is not set or empty")
-        auth = BearerAuth(token)
-    elif conn.user and conn.need_credentials:
-        auth = BasicAuth(conn.user, read_password(conn.user, conn.password_env))
-    elif conn.need_credentials:
+    from ._auth import SignIn, make_credential, token_cache_beside
+
+    sign_in = conn.sign_in or SignIn()
+    if conn.token_env and not sign_in.token_env:
+        sign_in.token_env = conn.token_env
+    if conn.need_credentials and not conn.user and sign_in.needs_password:
         raise CliError("--user is required")
     user = conn.user or "anonymous"
     device_id = conn.device_id or default_device_id(profile, user, host)
+    state_path = conn.state or default_state_path(user, host, device_id)
+    client_cert, client_key = sign_in.cert_paths()
+    # Every secret of the credential reaches the capture through auth.secrets() (the transport
+    # adds them), also the tokens a refreshing credential fetches later.
+    auth, _known = make_credential(
+        sign_in,
+        conn.user,
+        conn.password_env,
+        host=host,
+        token_cache=None if str(state_path) == ":memory:" else token_cache_beside(state_path),
+        need_credentials=conn.need_credentials,
+        log=_log(True),
+        ca_file=str(conn.ca_file) if conn.ca_file else None,
+    )
     if conn.insecure:
         typer.echo(
             "eas: WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can "
@@ -234,7 +248,6 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
     if conn.ca_file is not None and not conn.ca_file.is_file():
         raise CliError(f"--ca-file {conn.ca_file}: no such file")
     with ExitStack() as stack:
-        state_path = conn.state or default_state_path(user, host, device_id)
         state = stack.enter_context(DeviceState(state_path))
         url, rediscover = conn.url, None
         if email is not None:
@@ -260,6 +273,9 @@ def open_client(conn: Connection, *, heartbeat_initial: int | None = None) -> It
                 limits=limits,
                 max_wait=conn.max_wait,
                 warn=lambda message: typer.echo(f"eas: {message}", err=True),
+                proxy=sign_in.proxy,
+                client_cert=client_cert,
+                client_key=client_key,
             )
         )
         if rediscover is not None:

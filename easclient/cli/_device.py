@@ -15,6 +15,7 @@ from easclient.cli import fail
 from easclient.client import EasClient
 from easclient.errors import EasError
 
+from ._auth import SignIn
 from ._common import (
     CaFileOpt,
     Connection,
@@ -53,7 +54,8 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
 
 def device_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Give the typer command ``fn(conn: Connection, …)`` the shared connection options (the
-    URL first, then the command's own parameters, then the rest) and build ``conn`` from them."""
+    URL first, then the command's own parameters, then the rest) and build ``conn`` from them.
+    Stack :func:`easclient.cli._auth.sign_in_options` above it for ``--auth`` and the rest."""
     sig = inspect.signature(fn, eval_str=True)
     own = [p for name, p in sig.parameters.items() if name != "conn"]
     url = inspect.Parameter(
@@ -66,7 +68,12 @@ def device_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     ]
     positional = [p for p in own if p.default is inspect.Parameter.empty]
     optional = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p not in positional]
-    params = [url, *positional, *optional, *shared]
+    # --auth and the rest come from easclient.cli._auth.sign_in_options, stacked above this
+    # decorator, as one ``sign_in`` value for the Connection.
+    sign_in = inspect.Parameter(
+        "sign_in", inspect.Parameter.KEYWORD_ONLY, annotation=SignIn | None, default=None
+    )
+    params = [url, *positional, *optional, *shared, sign_in]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -74,7 +81,9 @@ def device_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         bound.apply_defaults()
         values = dict(bound.arguments)
         common = {name: values.pop(name) for name in _OPTIONS}
-        conn = Connection(common.pop("url"), common.pop("user"), **common)
+        conn = Connection(
+            common.pop("url"), common.pop("user"), sign_in=values.pop("sign_in"), **common
+        )
         return fn(conn=conn, **values)
 
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

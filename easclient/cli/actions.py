@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from easclient.cli import fail
+from easclient.cli._auth import sign_in_options
 from easclient.cli._common import Connection, JsonOpt
 from easclient.cli._device import device_options, opened
 from easclient.cli.groups import device_app
@@ -58,6 +59,7 @@ def _item(
 
 
 @device_app.command("send")
+@sign_in_options
 @device_options
 def send_cmd(
     conn: Connection,
@@ -98,6 +100,7 @@ def _smart(conn: Connection, kind: str, item_id: str, folder: str | None, to: li
 
 
 @device_app.command("reply")
+@sign_in_options
 @device_options
 def reply_cmd(
     conn: Connection,
@@ -115,6 +118,7 @@ def reply_cmd(
 
 
 @device_app.command("forward")
+@sign_in_options
 @device_options
 def forward_cmd(
     conn: Connection,
@@ -130,6 +134,7 @@ def forward_cmd(
 
 
 @device_app.command("move")
+@sign_in_options
 @device_options
 def move_cmd(
     conn: Connection,
@@ -156,6 +161,7 @@ def _name(status: int | None) -> str:
 
 
 @device_app.command("search")
+@sign_in_options
 @device_options
 def search_cmd(
     conn: Connection,
@@ -220,6 +226,7 @@ _TYPES = {
 
 
 @folder_group.command("create")
+@sign_in_options
 @device_options
 def folder_create_cmd(
     conn: Connection,
@@ -239,6 +246,7 @@ def folder_create_cmd(
 
 
 @folder_group.command("rename")
+@sign_in_options
 @device_options
 def folder_rename_cmd(
     conn: Connection,
@@ -255,6 +263,7 @@ def folder_rename_cmd(
 
 
 @folder_group.command("delete")
+@sign_in_options
 @device_options
 def folder_delete_cmd(
     conn: Connection,

@@ -22,6 +22,7 @@ from easclient.check import (
     to_junit,
 )
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, make_credential, sign_in_options
 from easclient.cli._common import (
     CliError,
     DeadlineOpt,
@@ -35,6 +36,7 @@ from easclient.cli.groups import diagnose_app
 from easclient.client import PROFILES, BasicAuth, get_profile
 from easclient.client.discover import is_email
 from easclient.errors import EasError
+from easclient.protocol.autodiscover import domain_of
 
 # Options `eas check` shares with `eas heartbeat-probe` (typer Annotated aliases).
 PasswordEnvOption = Annotated[
@@ -78,6 +80,37 @@ def password_from(user: str | None, password_env: str | None) -> str | None:
         raise fail(str(exc)) from None
 
 
+def apply_sign_in(
+    options: CheckOptions,
+    sign_in: SignIn | None,
+    user: str | None,
+    password_env: str | None,
+    host: str,
+) -> None:
+    """Put --auth and its company (client certificate, proxy, token, OAuth) into ``options``;
+    Basic keeps the password in ``options.password`` as before."""
+    if sign_in is None:
+        options.password = password_from(user, password_env)
+        return
+    try:
+        options.client_cert, options.client_key = sign_in.cert_paths()
+        options.proxy = sign_in.proxy
+        if sign_in.needs_password:
+            options.password = password_from(user, password_env)
+        if sign_in.method.value != "basic" or sign_in.token_env or sign_in.token_command:
+            options.credential, _ = make_credential(
+                sign_in,
+                user,
+                password_env,
+                host=host,
+                need_credentials=user is not None or sign_in.method.value != "basic",
+                log=lambda line: typer.echo(f"eas: {line}", err=True),
+                ca_file=options.ca_file,
+            )
+    except EasError as exc:
+        raise fail(str(exc)) from None
+
+
 def _emit(report: Report, as_json: bool, junit: Path | None) -> None:
     if junit is not None:
         try:
@@ -90,6 +123,7 @@ def _emit(report: Report, as_json: bool, junit: Path | None) -> None:
         render_table(report, Console(highlight=False, soft_wrap=False))
 
 
+@sign_in_options
 def check(
     url: Annotated[
         str | None,
@@ -146,6 +180,7 @@ def check(
     max_response_size: MaxResponseSizeOpt = None,
     deadline: DeadlineOpt = None,
     max_wait: MaxWaitOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Check a server the way a device reaches it, and say what is wrong and how to fix it."""
     from easclient.check.demo import demonstration_held, run_demo
@@ -184,18 +219,20 @@ def check(
         held, line = demonstration_held(report)
         typer.echo(line, err=as_json)
         raise typer.Exit(0 if held else 1)
-    options.password = password_from(user, password_env)
     found: Report | None = None
     if is_email(url):
         # Autodiscover first (its steps lead the report), then the check of the URL it found.
+        apply_sign_in(options, sign_in, user, password_env, domain_of(url.strip()))
         found_url, found = _discover_for_check(url, options, insecure, dns_server, connect_to)
         if found_url is None:
             _emit(found, as_json, junit)
             raise typer.Exit(found.exit_code)
-        url = found_url
+        target = parse_target(found_url, resolve)
     elif dns_server or connect_to:
         raise fail("--dns-server and --connect-to are for an e-mail address (Autodiscover)")
-    target = parse_target(url, resolve)
+    else:
+        target = parse_target(url, resolve)
+        apply_sign_in(options, sign_in, user, password_env, target.host)
     report = check_url(target, options, report=found)
     _emit(report, as_json, junit)
     raise typer.Exit(report.exit_code)
@@ -211,7 +248,9 @@ def _discover_for_check(
     from easclient.check.discovery import autodiscover_steps
     from easclient.client.discover import discover
 
-    auth = BasicAuth(options.user, options.password or "") if options.user else None
+    auth = options.credential
+    if auth is None and options.user:
+        auth = BasicAuth(options.user, options.password or "")
     try:
         dopts = discovery_options(
             auth=auth,

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, sign_in_options
 from easclient.cli._common import (
     Base64Opt,
     CaFileOpt,
@@ -69,6 +70,7 @@ def _check_folders(client: EasClient, wanted: list[str]) -> None:
 
 
 @device_app.command("options")
+@sign_in_options
 def options_cmd(
     url: UrlArg,
     user: UserOpt = None,
@@ -83,6 +85,7 @@ def options_cmd(
     verbose: VerboseOpt = False,
     dns_server: DnsServerOpt = None,
     connect_to: ConnectToOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """OPTIONS: the server's protocol versions and commands, and the version we would use."""
     conn = Connection(
@@ -90,6 +93,7 @@ def options_cmd(
         user,
         password_env=password_env,
         token_env=token_env,
+        sign_in=sign_in,
         profile=profile,
         ca_file=ca_file,
         insecure=insecure,
@@ -98,7 +102,8 @@ def options_cmd(
         verbose=verbose,
         dns_server=dns_server,
         connect_to=connect_to,
-        need_credentials=bool(user or token_env),
+        need_credentials=bool(user or token_env)
+        or (sign_in is not None and sign_in.method.value != "basic"),
     )
     with _opened(conn) as client:
         try:
@@ -131,6 +136,7 @@ def options_cmd(
 
 
 @device_app.command("sync")
+@sign_in_options
 def sync_cmd(
     url: UrlArg,
     classes: Annotated[
@@ -160,6 +166,7 @@ def sync_cmd(
     max_response_size: MaxResponseSizeOpt = None,
     deadline: DeadlineOpt = None,
     max_wait: MaxWaitOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Sync the folder hierarchy and every mail folder (or --classes); print what changed.
 
@@ -169,6 +176,7 @@ def sync_cmd(
         user,
         password_env=password_env,
         token_env=token_env,
+        sign_in=sign_in,
         profile=profile,
         protocol=protocol,
         base64_query=base64_query,
@@ -263,6 +271,7 @@ def _per_class(report: SyncReport, kinds: dict[str, str]) -> dict[str, dict[str,
 
 
 @device_app.command("ping")
+@sign_in_options
 def ping_cmd(
     url: UrlArg,
     heartbeat: Annotated[
@@ -300,6 +309,7 @@ def ping_cmd(
     max_response_size: MaxResponseSizeOpt = None,
     deadline: DeadlineOpt = None,
     max_wait: MaxWaitOpt = None,
+    sign_in: SignIn | None = None,
 ) -> None:
     """One Ping: how it ended (outcome, status), how long it was held, folders reported.
 
@@ -315,6 +325,7 @@ def ping_cmd(
         user,
         password_env=password_env,
         token_env=token_env,
+        sign_in=sign_in,
         profile=profile,
         protocol=protocol,
         base64_query=base64_query,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, make_credential, sign_in_options
 from easclient.cli._common import (
     CaFileOpt,
     InsecureOpt,
@@ -22,6 +23,7 @@ from easclient.errors import EasError
 
 
 @diagnose_app.command("matrix")
+@sign_in_options
 def matrix_cmd(
     url: Annotated[
         str,
@@ -59,6 +61,7 @@ def matrix_cmd(
     insecure: InsecureOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Run the flow at each protocol version: status and time per command, and deviations.
 
@@ -78,8 +81,23 @@ def matrix_cmd(
             "can read and change this traffic, including the password.",
             err=True,
         )
+    sign_in = sign_in or SignIn()
     try:
-        password = read_password(user, password_env)
+        client_cert, client_key = sign_in.cert_paths()
+        credential = None
+        password = ""
+        if (sign_in.needs_password and sign_in.method.value == "basic") or (
+            sign_in.method.value == "certificate"  # the matrix signs in: Basic as well
+        ):
+            password = read_password(user, password_env)
+        else:
+            credential, _ = make_credential(sign_in, user, password_env, host=url)
+        if credential is not None and not no_probes:
+            typer.echo(
+                "eas: the deviation probes test Basic sign-in; left out for --auth "
+                f"{sign_in.method.value}",
+                err=True,
+            )
         config = MatrixConfig(
             url=url,
             user=user,
@@ -91,7 +109,11 @@ def matrix_cmd(
             long_heartbeat=long_heartbeat,
             verify=not insecure,
             ca_file=str(ca_file) if ca_file else None,
-            deviations=not no_probes,
+            deviations=not no_probes and credential is None,
+            credential=credential,
+            client_cert=client_cert,
+            client_key=client_key,
+            proxy=sign_in.proxy,
             log=(lambda m: typer.echo(f"eas: {m}", err=True)) if verbose else None,
         )
         report = run_matrix(config)

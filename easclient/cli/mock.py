@@ -75,6 +75,22 @@ def mock_server(
         Path | None, typer.Option("--faults", help="JSON file of fault rules")
     ] = None,
     tls: Annotated[bool, typer.Option("--tls", help="serve HTTPS with a test CA")] = False,
+    auth_schemes: Annotated[
+        str | None,
+        typer.Option(
+            "--auth-schemes",
+            help="sign-in schemes to offer, comma-separated: basic, bearer, ntlm "
+            "(default: the personality's; exchange-online: bearer)",
+        ),
+    ] = None,
+    require_client_cert: Annotated[
+        bool,
+        typer.Option(
+            "--require-client-cert",
+            help="mutual TLS: refuse clients without a certificate from the test CA "
+            "(one is written, client_cert in the JSON line)",
+        ),
+    ] = False,
     tls_names: Annotated[
         str | None,
         typer.Option("--tls-names", help="names the certificate is for (comma-separated)"),
@@ -158,6 +174,10 @@ def mock_server(
             control_token=control_token or "",
             faults_file=str(faults) if faults else None,
             tls=tls,
+            require_client_cert=require_client_cert,
+            auth_schemes=tuple(a.strip() for a in auth_schemes.split(",") if a.strip())
+            if auth_schemes
+            else None,
             tls_names=tuple(n.strip() for n in (tls_names or "").split(",") if n.strip()),
             tls_dir=str(tls_dir) if tls_dir else None,
             watch_disconnects=not no_disconnect_watch,

@@ -9,17 +9,19 @@ import typer
 
 from easclient.check import CheckOptions, parse_target
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, sign_in_options
 from easclient.cli.check import (
     CaFileOption,
     PasswordEnvOption,
     ProfileOption,
+    apply_sign_in,
     ca_file_option,
-    password_from,
 )
 from easclient.cli.groups import diagnose_app
 from easclient.client import get_profile
 
 
+@sign_in_options
 def heartbeat_probe(
     url: Annotated[str, typer.Argument(help="The server, e.g. https://mail.example.com.")],
     user: Annotated[str, typer.Option("--user", "-u", help="Account to sign in as.")],
@@ -47,6 +49,7 @@ def heartbeat_probe(
     ] = 5.0,
     profile: ProfileOption = "iphone",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Find the longest Ping heartbeat that survives the path: parallel Pings, then bisection."""
     from easclient.check.probe_step import run_probe
@@ -57,7 +60,6 @@ def heartbeat_probe(
     target = parse_target(url, resolve)
     options = CheckOptions(
         user=user,
-        password=password_from(user, password_env),
         ca_file=ca_file_option(ca_file),
         insecure=insecure,
         profile=get_profile(profile).name,
@@ -67,6 +69,7 @@ def heartbeat_probe(
         probe_lanes=lanes,
         probe_budget=budget,
     )
+    apply_sign_in(options, sign_in, user, password_env, target.host)
     result = run_probe(target, options, protocol_version(target, options))
     if as_json:
         doc = {"target": target.url, **result.to_dict()}

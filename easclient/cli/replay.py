@@ -4,7 +4,6 @@ where this server answers differently."""
 from __future__ import annotations
 
 import json
-import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from easclient.capture import Capture, CaptureError, Replayer, ReplayStep, read_capture
 from easclient.cli import fail
+from easclient.cli._auth import SignIn, make_credential, sign_in_options
 from easclient.cli._common import (
     CaFileOpt,
     CliError,
@@ -23,10 +23,9 @@ from easclient.cli._common import (
     PasswordEnvOpt,
     TokenEnvOpt,
     UrlArg,
-    read_password,
 )
 from easclient.cli.groups import reproduce_app
-from easclient.client import BasicAuth, BearerAuth, CaptureWriter, basic_credential
+from easclient.client import CaptureWriter
 from easclient.client.connect import open_transport
 from easclient.errors import EasError
 from easclient.url import UrlError, resolve_target
@@ -61,6 +60,7 @@ def _check_commands(cap: Capture, wanted: list[str]) -> None:
 
 
 @reproduce_app.command("replay")
+@sign_in_options
 def replay_command(
     capture: Annotated[Path, typer.Argument(help="capture file to replay")],
     url: UrlArg,
@@ -92,6 +92,7 @@ def replay_command(
             "get fresh SyncKeys for keys this server never handed out",
         ),
     ] = False,
+    sign_in: SignIn | None = None,
 ) -> None:
     """Replay a capture against URL as the captured device; show where the answers differ.
 
@@ -104,19 +105,13 @@ def replay_command(
         cap = read_capture(capture)
         server = resolve_target(url)
         name = user or cap.device.get("user")
-        secrets: list[str | None] = []
-        if token_env:
-            token = os.environ.get(token_env)
-            if not token:
-                raise CliError(f"--token-env {token_env}: that variable is not set or empty")
-            auth: BasicAuth | BearerAuth = BearerAuth(token)
-            secrets.append(token)
-        else:
-            if not name:
-                raise CliError("--user is required (the capture names no user)")
-            password = read_password(name, password_env)
-            auth = BasicAuth(name, password)
-            secrets += [password, basic_credential(name, password)]
+        sign_in = sign_in or SignIn()
+        sign_in.token_env = sign_in.token_env or token_env
+        if not name and sign_in.needs_password:
+            raise CliError("--user is required (the capture names no user)")
+        client_cert, client_key = sign_in.cert_paths()
+        auth, known = make_credential(sign_in, name, password_env, host=server.host)
+        secrets: list[str | None] = list(known)
         if ca_file is not None and not ca_file.is_file():
             raise CliError(f"--ca-file {ca_file}: no such file")
         if command:
@@ -138,7 +133,14 @@ def replay_command(
                 writer = stack.enter_context(CaptureWriter(record, secrets=secrets, device=device))
             transport = stack.enter_context(
                 open_transport(
-                    server, auth=auth, verify=not insecure, ca_file=ca_file, capture=writer
+                    server,
+                    auth=auth,
+                    verify=not insecure,
+                    ca_file=ca_file,
+                    capture=writer,
+                    proxy=sign_in.proxy,
+                    client_cert=client_cert,
+                    client_key=client_key,
                 )
             )
             replayer = Replayer(transport, user=name, ping_margin=margin, bootstrap=bootstrap)

@@ -13,6 +13,12 @@ device_id=…, state=…)`` with any :class:`Transport` and :class:`StateStore`.
 """
 
 from .aio import AsyncEasClient
+from .auth import (
+    AuthError,
+    CommandTokenSource,
+    RefreshingBearerAuth,
+    SpnegoAuth,
+)
 from .capture import CaptureWriter, basic_credential
 from .device import (
     DeviceError,
@@ -47,9 +53,11 @@ __all__ = [
     "PROFILES",
     "STRATEGIES",
     "AsyncEasClient",
+    "AuthError",
     "BasicAuth",
     "BearerAuth",
     "CaptureWriter",
+    "CommandTokenSource",
     "DeviceError",
     "DeviceProfile",
     "DeviceState",
@@ -66,12 +74,14 @@ __all__ = [
     "ProfileError",
     "ProvisionFailed",
     "RedirectLoop",
+    "RefreshingBearerAuth",
     "RemoteWipeAcknowledged",
     "ResponseDeadlineExceeded",
     "ResponseDecodingError",
     "ResponseLimitError",
     "ResponseLimits",
     "ResponseTooLarge",
+    "SpnegoAuth",
     "StateError",
     "StateStore",
     "SyncFailed",

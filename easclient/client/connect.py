@@ -19,6 +19,7 @@ import httpx
 from easclient.protocol import ALL_VERSIONS, VersionError
 from easclient.url import ServerUrl, resolve_target
 
+from .auth import SpnegoAuth
 from .capture import CaptureWriter
 from .limits import ResponseLimits
 from .memstate import MemoryState
@@ -55,12 +56,18 @@ def open_transport(
     read_timeout: float = 120.0,
     http_transport: httpx.BaseTransport | None = None,
     limits: ResponseLimits | None = None,
+    proxy: str | None = None,
+    trust_env: bool = True,
+    client_cert: str | os.PathLike[str] | None = None,
+    client_key: str | os.PathLike[str] | None = None,
 ) -> HttpxTransport:
     """An :class:`HttpxTransport` to ``url`` (normalised; a path names the endpoint).
 
     ``verify=False`` checks no certificate (testing only); ``ca_file`` trusts a private CA.
     ``http_transport`` replaces httpx's own (pinned addresses, no keep-alive, ASGI);
-    ``limits`` bounds every answer's size and time (default :class:`ResponseLimits`)."""
+    ``limits`` bounds every answer's size and time (default :class:`ResponseLimits`).
+    ``proxy`` (else ``HTTPS_PROXY`` and friends unless ``trust_env=False``): an outbound proxy;
+    ``client_cert``/``client_key``: the certificate of mutual TLS (PEM)."""
     server = url if isinstance(url, ServerUrl) else resolve_target(url)
     return HttpxTransport(
         server.base,
@@ -73,6 +80,10 @@ def open_transport(
         transport=http_transport,
         capture=capture,
         limits=limits,
+        proxy=proxy,
+        trust_env=trust_env,
+        client_cert=os.fspath(client_cert) if client_cert else None,
+        client_key=os.fspath(client_key) if client_key else None,
     )
 
 
@@ -95,6 +106,10 @@ def connect(
     read_timeout: float = 120.0,
     http_transport: httpx.BaseTransport | None = None,
     limits: ResponseLimits | None = None,
+    proxy: str | None = None,
+    trust_env: bool = True,
+    client_cert: str | os.PathLike[str] | None = None,
+    client_key: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Client:
     """A ready client for ``url``: ``EasClient.connect(url, auth=BasicAuth(user, pw))``.
@@ -102,7 +117,8 @@ def connect(
     - ``url``: the server (``https://mail.example.com``; a bare host means https; a path names a
       non-standard endpoint). The parameter will take an e-mail address once Autodiscover is in
       (:func:`easclient.url.resolve_target`).
-    - ``auth``: :class:`BasicAuth` or :class:`BearerAuth`; ``user`` defaults to the Basic user.
+    - ``auth``: any credential of :mod:`easclient.client.auth` (:class:`BasicAuth`,
+      :class:`BearerAuth`, NTLM/Negotiate, refreshing OAuth ...); ``user`` defaults to its user.
     - ``profile``: a :class:`DeviceProfile` or its name (``iphone``, ``android``, ``outlook`` …).
     - ``state``: a :class:`StateStore`, or a path for a :class:`DeviceState` file (resumable);
       default a fresh :class:`MemoryState`.
@@ -112,6 +128,8 @@ def connect(
     - ``capture``: a :class:`CaptureWriter` or a file to append every exchange to (redacted).
     - ``http_transport``: an httpx transport to use instead of a new one.
     - ``limits``: the size and time bounds of every answer (:class:`ResponseLimits`).
+    - ``proxy``: an outbound HTTP proxy (default: ``HTTPS_PROXY`` etc. unless
+      ``trust_env=False``); ``client_cert``/``client_key``: mutual TLS (PEM).
     - Other keyword arguments go to :class:`EasClient` (``heartbeat``, ``ping_margin``,
       ``base64_query``, ``log``, ``sleep`` …).
 
@@ -125,7 +143,7 @@ def connect(
         raise VersionError(
             f"protocol {protocol!r}: choose one of {', '.join(ALL_VERSIONS)}", value=protocol
         )
-    name = user or (auth.user if isinstance(auth, BasicAuth) else None) or "anonymous"
+    name = user or (auth.user if isinstance(auth, BasicAuth | SpnegoAuth) else None) or "anonymous"
     device_id = device_id or default_device_id(device, name, server.host)
     owned: list[Closable] = []
     with ExitStack() as undo:  # everything opened so far is closed again if a later step fails
@@ -158,6 +176,10 @@ def connect(
                 read_timeout=read_timeout,
                 http_transport=http_transport,
                 limits=limits,
+                proxy=proxy,
+                trust_env=trust_env,
+                client_cert=client_cert,
+                client_key=client_key,
             )
         )
         owned.append(transport)

@@ -4,8 +4,10 @@ The device's flows (``device.py``) speak to a :class:`Transport` — one method,
 ``send(request, read_timeout=None) -> EasResponse`` — so they do not care what carries the
 bytes. :class:`HttpxTransport` is the real one: a synchronous ``httpx.Client`` (which gevent can
 monkey-patch for locust), explicit timeouts, TLS verification on by default with an optional CA
-file, optional TCP keepalive, Basic or Bearer authentication, and an optional capture of every
-exchange. Tests plug an ``httpx.MockTransport`` or ``httpx.ASGITransport``-like transport in.
+file and client certificate, an outbound proxy (``proxy=`` or HTTPS_PROXY/NO_PROXY), optional TCP
+keepalive, any credential of :mod:`easclient.client.auth` (Basic, bearer, OAuth, NTLM), and an
+optional capture of every exchange. Tests plug an ``httpx.MockTransport`` or
+``httpx.ASGITransport``-like transport in.
 
 The server URL may name the endpoint's path (``http://host/SOGo/Microsoft-Server-ActiveSync``);
 without one, requests go to the standard ``/Microsoft-Server-ActiveSync``.
@@ -27,11 +29,9 @@ not the answer. A body that does not decode (``Content-Encoding: gzip`` and junk
 
 from __future__ import annotations
 
-import base64
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
@@ -41,6 +41,9 @@ from easclient.protocol import EasRequest, EasResponse, Headers
 from easclient.protocol.http import endpoint_path
 from easclient.tls import httpx_verify
 
+from .auth import BasicAuth as BasicAuth  # re-exported: the classes used to live here
+from .auth import BearerAuth as BearerAuth
+from .auth import Credential, httpx_auth
 from .capture import CaptureWriter
 from .heartbeat import PingOutcome
 from .limits import (
@@ -50,45 +53,11 @@ from .limits import (
     ResponseLimits,
     ResponseTooLarge,
 )
+from .netconfig import choose_proxy
 from .outcome import classify_ping_exception
 
-
-@dataclass(frozen=True)
-class BasicAuth:
-    """HTTP Basic (RFC 7617): what most EAS servers accept."""
-
-    user: str
-    password: str = ""
-
-    def header(self) -> str:
-        raw = f"{self.user}:{self.password}".encode()
-        return "Basic " + base64.b64encode(raw).decode("ascii")
-
-    def secrets(self) -> tuple[str, ...]:
-        """What a capture must never hold: the password and the header's credential."""
-        return (self.password, self.header().split(" ", 1)[1])
-
-    def __repr__(self) -> str:  # never show the password, not even in a traceback
-        return f"BasicAuth(user={self.user!r}, password=***)"
-
-
-@dataclass(frozen=True)
-class BearerAuth:
-    """An OAuth 2.0 bearer token (RFC 6750), as Exchange Online uses."""
-
-    token: str
-
-    def header(self) -> str:
-        return f"Bearer {self.token}"
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self.token,)
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token=***)"
-
-
-Auth = BasicAuth | BearerAuth
+#: Any way of signing in (Basic, bearer, NTLM, ...): see :mod:`easclient.client.auth`.
+Auth = Credential
 
 
 class NetworkError(EasError):
@@ -211,6 +180,10 @@ class HttpxTransport:
         capture: CaptureWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
         limits: ResponseLimits | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        client_cert: str | None = None,
+        client_key: str | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise EasError(f"server URL must start with http:// or https://, got {base_url!r}")
@@ -231,14 +204,19 @@ class HttpxTransport:
             for secret in auth.secrets():
                 capture.add_secret(secret)
         self._clock = clock
-        ssl_verify = httpx_verify(ca_file, verify=verify)
+        ssl_verify = httpx_verify(
+            ca_file, verify=verify, client_cert=client_cert, client_key=client_key
+        )
         if transport is None:
             transport = httpx.HTTPTransport(
                 verify=ssl_verify,
                 socket_options=keepalive_socket_options(tcp_keepalive) if tcp_keepalive else None,
+                proxy=choose_proxy(base_url, proxy, trust_env),
             )
         # follow_redirects off: EAS redirects with 451 + X-MS-Location, which the device handles.
-        self._client = httpx.Client(transport=transport, follow_redirects=False, verify=ssl_verify)
+        self._client = httpx.Client(
+            transport=transport, follow_redirects=False, verify=ssl_verify, auth=httpx_auth(auth)
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -252,7 +230,7 @@ class HttpxTransport:
     def send(self, request: EasRequest, *, read_timeout: float | None = None) -> EasResponse:
         url = request.url(self.base_url)
         headers = Headers(request.headers)
-        if self.auth is not None:
+        if self.auth is not None and httpx_auth(self.auth) is None:  # a flow sets its own
             headers["Authorization"] = self.auth.header()
         budget = self.read_timeout if read_timeout is None else read_timeout
         sent = EasRequest(

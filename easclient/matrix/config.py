@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from easclient.client.auth import Credential
+from easclient.client.netconfig import choose_proxy
 from easclient.errors import EasError
 from easclient.tls import httpx_verify
+from easclient.url import resolve_target
 
 
 class MatrixError(EasError):
@@ -47,11 +50,25 @@ class MatrixConfig:
     log: Callable[[str], None] | None = None
     timeout: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
+    #: sign-in other than Basic (the deviation probes, which test Basic, are then left out)
+    credential: Credential | None = field(default=None, repr=False)
+    client_cert: str | None = None
+    client_key: str | None = None
+    proxy: str | None = None
 
 
 def http_transport(config: MatrixConfig, *, keepalive: bool = False) -> httpx.BaseTransport:
     """A fresh connection per request unless ``keepalive`` (the flow's results then do not
     depend on how the server treats reused connections; that has a probe of its own)."""
-    verify = httpx_verify(config.ca_file, verify=config.verify)
+    try:
+        verify = httpx_verify(
+            config.ca_file,
+            verify=config.verify,
+            client_cert=config.client_cert,
+            client_key=config.client_key,
+        )
+        proxy = choose_proxy(resolve_target(config.url).base, config.proxy)
+    except EasError as exc:
+        raise MatrixError(str(exc), value=config.ca_file or config.client_cert) from None
     limits = httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0)
-    return httpx.HTTPTransport(verify=verify, limits=limits)
+    return httpx.HTTPTransport(verify=verify, limits=limits, proxy=proxy)

@@ -102,7 +102,8 @@ class _VersionFlow:
         profile = get_profile(config.profile)
         self.client = EasClient.connect(
             config.url,
-            auth=BasicAuth(config.user, config.password),
+            auth=config.credential or BasicAuth(config.user, config.password),
+            user=config.user,
             profile=profile,
             state=workdir / f"state-{version}.db",
             device_id=profile.device_id(f"{config.device_seed}:{config.user}:{version}"),

@@ -10,10 +10,7 @@ WBXML gets Status 102 (InvalidWBXML) and a body that does not follow the schema 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
-import secrets
 import socket
 import struct
 from collections.abc import Awaitable, Callable
@@ -39,7 +36,8 @@ from easclient.protocol.status import CommonStatus
 from easclient.protocol.versions import version_at_least
 
 from . import cmd_account, cmd_device, cmd_items, cmd_push, cmd_sync
-from .config import Quirk
+from .auth import MockAuth, Refusal
+from .config import Quirk, User
 from .context import ROOTS, Answer, Context, StatusAnswer, status_element
 from .faults import Fault, corrupt_wbxml
 from .limits import BodyGuard, read_bounded_body
@@ -77,6 +75,7 @@ class EasEndpoint:
     def __init__(self, state: MockState) -> None:
         self.state = state
         self.handlers = _handlers()
+        self.auth = MockAuth(state)
 
     # -- wire helpers ----------------------------------------------------------------------
     def _base_headers(self) -> list[tuple[bytes, bytes]]:
@@ -103,33 +102,15 @@ class EasEndpoint:
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
 
-    async def _unauthorized(self, send) -> None:
-        await self._send(
-            send,
-            401,
-            b"",
-            {"WWW-Authenticate": 'Basic realm="eas-mock"'},
-        )
-
-    def _authenticate(self, headers: Headers):
-        value = headers.get("Authorization", "")
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != "basic" or not token:
-            return None
-        try:
-            decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-        name, sep, password = decoded.partition(":")
-        if not sep:
-            return None
-        name = name.rpartition("\\")[2]  # DOMAIN\user
-        user = self.state.store.user(name)
-        if user is None:
-            return None
-        if not secrets.compare_digest(user.password.encode(), password.encode()):
-            return None
-        return user
+    async def _unauthorized(self, send, refusal: Refusal | None = None) -> None:
+        """401 with one WWW-Authenticate per scheme offered, or the refusal's own challenge."""
+        raw = self._base_headers()
+        for k, v in refusal.headers if refusal else self.auth.challenges():
+            raw.append((k.lower().encode("latin-1"), v.encode("latin-1")))
+        raw.append((b"content-length", b"0"))
+        self.state.stats.http_status[401] += 1
+        await send({"type": "http.response.start", "status": 401, "headers": raw})
+        await send({"type": "http.response.body", "body": b""})
 
     # -- the ASGI entry point ----------------------------------------------------------------
     async def __call__(self, scope, receive, send) -> None:
@@ -137,13 +118,13 @@ class EasEndpoint:
             return
         headers = Headers({k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]})
         method = scope["method"].upper()
-        user = self._authenticate(headers)
-        if user is None:
+        user = self.auth.authenticate(headers, scope.get("client"))
+        if not isinstance(user, User):
             self.state.stats.requests["unauthenticated"] += 1
             if "Authorization" not in headers and self._quirk(Quirk.NO_CREDENTIALS_403):
                 await self._send(send, 403)  # SOGo: no challenge, so no client offers a login
                 return
-            await self._unauthorized(send)
+            await self._unauthorized(send, user)
             return
         if method == "OPTIONS":
             self.state.stats.requests["OPTIONS"] += 1
@@ -223,6 +204,7 @@ class EasEndpoint:
 
     def _options_headers(self) -> dict[str, str]:
         commands = list(self.handlers)
+        commands += [c for c in self.state.personality.extra_commands if c not in commands]
         if self._quirk(Quirk.NO_POLICY):
             commands.remove("Provision")  # SOGo answers it, but does not list it
         h = options_headers(
@@ -446,12 +428,14 @@ def build_app(state: MockState) -> Starlette:
     """The whole mock server as one ASGI app."""
     from .autodiscover import autodiscover_routes
     from .control import control_routes
+    from .idp import idp_routes
 
     endpoint = EasEndpoint(state)
     routes = [
         Route(ACTIVESYNC_PATH, endpoint, methods=["OPTIONS", "POST", "GET", "PUT", "DELETE"]),
         *control_routes(state),
         *autodiscover_routes(state.config),
+        *idp_routes(state, endpoint.auth.tokens),
     ]
     # Bodies are read against the size bound and deadline before any other route sees them
     # (the EAS endpoint reads its own the same way).
@@ -460,4 +444,5 @@ def build_app(state: MockState) -> Starlette:
         middleware=[Middleware(BodyGuard, state=state, passthrough=ACTIVESYNC_PATH)],
     )
     app.state.mock = state
+    app.state.auth = endpoint.auth
     return app

@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
 
 from easclient.errors import EasError
 
@@ -106,6 +105,12 @@ class Personality:
     heartbeat_max: int | None
     max_folders: int = 300
     quirks: frozenset[Quirk] = frozenset()
+    #: how clients may sign in: "basic", "bearer" (OAuth tokens from the mock's /_idp/), "ntlm"
+    auth_schemes: tuple[str, ...] = ("basic",)
+    #: the versions offered when the config does not name its own
+    versions: tuple[str, ...] | None = None
+    #: commands advertised in OPTIONS beyond the ones the mock answers (Exchange Online: Find)
+    extra_commands: tuple[str, ...] = ()
 
     def has(self, quirk: Quirk) -> bool:
         return quirk in self.quirks
@@ -158,7 +163,21 @@ PERSONALITIES: dict[str, Personality] = {
     # at once; MS-Server-ActiveSync names the configured version (16.0, its highest); the
     # departures pinned against Debian's Horde 5.2 in tests/interop/test_horde_*.py.
     "horde": Personality("horde", "16.0", 60, 2700, quirks=HORDE_QUIRKS),
+    # Exchange Online: Basic authentication retired (OAuth bearer tokens only), 16.1 only,
+    # Find advertised; the MS-Server-ActiveSync header names a 15.20 build.
+    "exchange-online": Personality(
+        "exchange-online",
+        "15.20",
+        60,
+        3540,
+        auth_schemes=("bearer",),
+        versions=("16.1",),
+        extra_commands=("Find",),
+    ),
 }
+
+#: Sign-in schemes the mock can offer.
+AUTH_SCHEMES = ("basic", "bearer", "ntlm")
 
 #: Versions a server offers in MS-ASProtocolVersions by default.
 DEFAULT_VERSIONS: tuple[str, ...] = ("2.5", "12.0", "12.1", "14.0", "14.1", "16.0", "16.1")
@@ -252,6 +271,14 @@ class MockConfig:
     tls: bool = False
     tls_names: tuple[str, ...] = ()
     tls_dir: str | None = None
+    #: Sign-in schemes offered instead of the personality's (see ``AUTH_SCHEMES``).
+    auth_schemes: tuple[str, ...] | None = None
+    #: Lifetimes of the mock identity provider's access and refresh tokens, seconds.
+    token_lifetime: float = 3600.0
+    refresh_lifetime: float = 86400.0
+    #: Mutual TLS: refuse a TLS client without a certificate from the mock's CA (which issues
+    #: one, ``ServerHandle.client_cert``).
+    require_client_cert: bool = False
     domain: str = "example.test"
     #: A parked Ping also listens for the client going away (costs one task per Ping).
     watch_disconnects: bool = True
@@ -318,16 +345,26 @@ class MockConfig:
             from .autodiscover import parse_scenario  # here: that module imports this one
 
             parse_scenario(self.autodiscover_scenario)
+        if self.auth_schemes is not None:
+            bad = [a for a in self.auth_schemes if a not in AUTH_SCHEMES]
+            if bad or not self.auth_schemes:
+                raise MockConfigError(
+                    f"unknown sign-in scheme(s) {bad or self.auth_schemes!r}; "
+                    f"choose from {', '.join(AUTH_SCHEMES)}"
+                )
+        own = PERSONALITIES[self.personality].versions
+        if own is not None and self.versions == DEFAULT_VERSIONS:
+            object.__setattr__(self, "versions", own)
+        if self.require_client_cert and not self.tls:
+            raise MockConfigError("require_client_cert needs tls (mutual TLS is TLS)")
 
     def effective_personality(self) -> Personality:
         """The personality with this config's heartbeat overrides applied."""
         p = PERSONALITIES[self.personality]
-        changes: dict[str, Any] = {}  # replace()'s keyword arguments
         if self.heartbeat_min is not None:
-            changes["heartbeat_min"] = self.heartbeat_min if self.heartbeat_min > 0 else None
+            p = replace(p, heartbeat_min=self.heartbeat_min if self.heartbeat_min > 0 else None)
         if self.heartbeat_max is not None:
-            changes["heartbeat_max"] = self.heartbeat_max if self.heartbeat_max > 0 else None
-        p = replace(p, **changes)
+            p = replace(p, heartbeat_max=self.heartbeat_max if self.heartbeat_max > 0 else None)
         if self.quirks is not None:
             p = replace(p, quirks=frozenset(Quirk(q) for q in self.quirks))
         if p.heartbeat_min and p.heartbeat_max and p.heartbeat_min > p.heartbeat_max:

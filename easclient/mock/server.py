@@ -14,6 +14,7 @@ import json
 import logging
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -44,6 +45,8 @@ class ServerHandle:
     users: tuple[User, ...]
     control_token: str
     ca_file: str | None = None
+    #: a certificate (with its key) the mock's CA issued, for ``require_client_cert``
+    client_cert: str | None = None
     _stop: object = field(default=None, repr=False)
     _control: ControlClient | None = field(default=None, repr=False)
 
@@ -51,7 +54,7 @@ class ServerHandle:
     def control(self) -> ControlClient:
         """A control-API client (made on first use)."""
         if self._control is None:
-            verify = httpx_verify(self.ca_file)
+            verify = httpx_verify(self.ca_file, client_cert=self.client_cert)
             self._control = ControlClient(self.url, self.control_token, verify=verify)
         return self._control
 
@@ -71,6 +74,8 @@ class ServerHandle:
         }
         if self.ca_file:
             out["ca_file"] = self.ca_file
+        if self.client_cert:
+            out["client_cert"] = self.client_cert
         return out
 
     def stop(self) -> None:
@@ -166,9 +171,16 @@ class MockServer:
             server_header=False,
             ssl_certfile=self.tls.cert_file if self.tls else None,
             ssl_keyfile=self.tls.key_file if self.tls else None,
+            # Mutual TLS: a certificate from the mock's CA, required.
+            ssl_cert_reqs=ssl.CERT_REQUIRED if self._mutual_tls else ssl.CERT_NONE,
+            ssl_ca_certs=self.tls.ca_file if self.tls and self._mutual_tls else None,
         )
         self._server = uvicorn.Server(uv_config)
         self.state.transport_lookup = _lookup_factory(self._server)
+
+    @property
+    def _mutual_tls(self) -> bool:
+        return self.config.require_client_cert and self.tls is not None
 
     def handle(self, stop=None) -> ServerHandle:
         return ServerHandle(
@@ -176,6 +188,7 @@ class MockServer:
             self.config.users,
             self.config.control_token,
             self.tls.ca_file if self.tls else None,
+            self.tls.client_cert_file if self.tls and self.config.require_client_cert else None,
             stop,
         )
 
@@ -306,5 +319,7 @@ def spawn(args: Sequence[str] = (), *, timeout: float = 30.0) -> SubprocessServe
         raise MockConfigError(f"eas mock-server did not report ready (exit {proc.returncode})")
     info = json.loads(line)
     users = tuple(User(u["name"], u["password"], u["address"]) for u in info["users"])
-    handle = ServerHandle(info["url"], users, info["control_token"], info.get("ca_file"))
+    handle = ServerHandle(
+        info["url"], users, info["control_token"], info.get("ca_file"), info.get("client_cert")
+    )
     return SubprocessServer(proc, handle)

@@ -22,6 +22,8 @@ class TLSFiles:
     cert_file: str
     key_file: str
     names: tuple[str, ...]
+    #: a client certificate (and its key, in the same PEM file) the CA issued, for mutual TLS
+    client_cert_file: str | None = None
 
 
 def make_tls_files(names: list[str] | tuple[str, ...], directory: str | None = None) -> TLSFiles:
@@ -40,4 +42,10 @@ def make_tls_files(names: list[str] | tuple[str, ...], directory: str | None = N
     leaf.private_key_pem.write_to_path(str(key_file))
     cert_file.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
     key_file.chmod(0o600)
-    return TLSFiles(str(ca_file), str(cert_file), str(key_file), tuple(names))
+    client_file = out / "client.pem"
+    client = ca.issue_cert("device@example.test", common_name="easclient test device")
+    client_file.write_bytes(
+        client.private_key_pem.bytes() + b"".join(blob.bytes() for blob in client.cert_chain_pems)
+    )
+    client_file.chmod(0o600)
+    return TLSFiles(str(ca_file), str(cert_file), str(key_file), tuple(names), str(client_file))

@@ -59,3 +59,96 @@ def test_secret_forms_cover_json_escaping_and_basic():
     forms = secret_forms('pa"ss', user="bob")
     assert 'pa"ss' in forms and 'pa\\"ss' in forms
     assert base64.b64encode(b'bob:pa"ss').decode() in forms
+
+
+# -- the other ways of signing in (--auth): no token, NTLM message or password in a capture ----
+
+
+def _eas_capture(args: list[str], env: dict[str, str]):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-m", "easclient.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root), **env},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_bearer_token_from_a_command_stays_out_of_the_capture(tmp_path):
+    import sys
+
+    from easclient.mock import MockConfig, MockServer, parse_users
+
+    server = MockServer(
+        MockConfig(users=tuple(parse_users("alice:alice-pw")), personality="exchange-online")
+    )
+    handle = server.start_in_thread()
+    try:
+        token, _ = server.app.state.auth.tokens.access_token(
+            "alice@example.test", "app", "EAS.AccessAsUser.All"
+        )
+        script = tmp_path / "mint.py"
+        script.write_text(f"print({token!r})\n")
+        path = tmp_path / "bearer.jsonl"
+        r = _eas_capture(
+            [
+                "sync",
+                handle.url,
+                "-u",
+                "alice",
+                "--auth",
+                "bearer",
+                "--token-command",
+                f"{sys.executable} {script}",
+                "--state",
+                str(tmp_path / "s.db"),
+                "--capture",
+                str(path),
+            ],
+            {},
+        )
+    finally:
+        handle.stop()
+    assert r.returncode == 0, r.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "FolderSync" in text  # the exchanges are there, the token is not
+    assert find_leaks(path, [token, token.split(".")[1]]) == []
+    assert token not in r.stdout + r.stderr
+
+
+def test_ntlm_messages_and_password_stay_out_of_the_capture(tmp_path):
+    from easclient.mock import MockConfig, MockServer, parse_users
+
+    handle = MockServer(
+        MockConfig(users=tuple(parse_users(f"alice:{PASSWORD}")), auth_schemes=("ntlm",))
+    ).start_in_thread()
+    path = tmp_path / "ntlm.jsonl"
+    try:
+        r = _eas_capture(
+            [
+                "sync",
+                handle.url,
+                "-u",
+                "alice",
+                "--auth",
+                "ntlm",
+                "--state",
+                str(tmp_path / "s.db"),
+                "--capture",
+                str(path),
+            ],
+            {"EAS_PASSWORD": PASSWORD},
+        )
+    finally:
+        handle.stop()
+    assert r.returncode == 0, r.stderr
+    text = path.read_text(encoding="utf-8")
+    assert find_leaks(path, [PASSWORD], user="alice") == []
+    assert "NTLM " not in text and "TlRMTVNT" not in text  # base64 of "NTLMSSP"
