@@ -98,13 +98,13 @@ def parse_server_url(text: str) -> ServerUrl:
 def resolve_target(url: str) -> ServerUrl:
     """What a user named as the server, as a :class:`ServerUrl`.
 
-    The hook for Autodiscover: an e-mail address (``alice@example.com``) will be resolved here
-    to the server's URL. Until then it is refused with a message that says so.
+    An e-mail address (``alice@example.com``) is not a URL: Autodiscover turns it into one
+    (:meth:`EasClient.connect` and the CLI commands run it first; ``eas discover`` shows it).
     """
     if "@" in url and "://" not in url and "/" not in url:
         raise UrlError(
-            f"{excerpt(url)} looks like an e-mail address: Autodiscover is not supported yet, "
-            "give the server's URL",
+            f"{excerpt(url)} looks like an e-mail address: find its server with Autodiscover "
+            "(eas discover, or EasClient.connect with the address) or give the server's URL",
             value=url,
         )
     return parse_server_url(url)

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
+from easclient.errors import excerpt
 from easclient.protocol import ALL_VERSIONS, VersionError
+from easclient.protocol.autodiscover import AutodiscoverError
 from easclient.url import ServerUrl, resolve_target
 
 from .auth import SpnegoAuth
 from .capture import CaptureWriter
+from .discover import DiscoveryOptions, discover, is_email
 from .limits import ResponseLimits
 from .memstate import MemoryState
 from .profiles import DeviceProfile, get_profile
@@ -87,6 +90,26 @@ def open_transport(
     )
 
 
+def _discovered(
+    email: str,
+    discovery: DiscoveryOptions | None,
+    auth: Auth | None,
+    verify: bool,
+    ca_file: str | os.PathLike[str] | None,
+) -> str:
+    """The ActiveSync URL Autodiscover finds for ``email`` (AutodiscoverError when none)."""
+    options = discovery or DiscoveryOptions(
+        auth=auth, verify=verify, ca_file=os.fspath(ca_file) if ca_file else None
+    )
+    found = discover(email, options)
+    if found.url is None:
+        raise AutodiscoverError(
+            f"Autodiscover found no ActiveSync server for {excerpt(email)}: {found.reason}",
+            value=email,
+        )
+    return found.url
+
+
 def connect(
     cls: type[Client],
     /,
@@ -110,13 +133,15 @@ def connect(
     trust_env: bool = True,
     client_cert: str | os.PathLike[str] | None = None,
     client_key: str | os.PathLike[str] | None = None,
+    discovery: DiscoveryOptions | None = None,
     **options: Any,
 ) -> Client:
     """A ready client for ``url``: ``EasClient.connect(url, auth=BasicAuth(user, pw))``.
 
     - ``url``: the server (``https://mail.example.com``; a bare host means https; a path names a
-      non-standard endpoint). The parameter will take an e-mail address once Autodiscover is in
-      (:func:`easclient.url.resolve_target`).
+      non-standard endpoint), or the user's e-mail address: Autodiscover (MS-ASCMD 2.2.1.1)
+      finds the server first, with ``auth`` and the TLS settings, or with ``discovery``
+      (:class:`~easclient.client.discover.DiscoveryOptions`: nameserver, connection mapping …).
     - ``auth``: any credential of :mod:`easclient.client.auth` (:class:`BasicAuth`,
       :class:`BearerAuth`, NTLM/Negotiate, refreshing OAuth ...); ``user`` defaults to its user.
     - ``profile``: a :class:`DeviceProfile` or its name (``iphone``, ``android``, ``outlook`` …).
@@ -137,6 +162,8 @@ def connect(
     or ``with EasClient.connect(...) as client:`` closes them. A store or capture passed in as
     an object stays the caller's to close.
     """
+    if is_email(url):
+        url = _discovered(url.strip(), discovery, auth, verify, ca_file)
     server = resolve_target(url)
     device = get_profile(profile) if isinstance(profile, str) else profile
     if protocol is not None and protocol not in ALL_VERSIONS:

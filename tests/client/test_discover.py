@@ -314,3 +314,22 @@ def test_451_without_a_location_rediscovers_and_with_one_is_left_to_the_device()
     located = EasResponse(451, {"X-MS-Location": "https://there.example.test"})
     t2 = RediscoveringTransport(_Inner([located]), lambda: pytest.fail("rediscovered"))
     assert t2.send(object()).status_code == 451  # type: ignore[arg-type]
+
+
+def test_connect_takes_an_e_mail_address(dns):
+    """EasClient.connect(email): Autodiscover first, then the device against the URL found."""
+    from easclient.client import EasClient
+    from easclient.protocol.autodiscover import AutodiscoverError
+
+    with mock() as server:
+        to = {(DOMAIN, 443): ("127.0.0.1", port_of(server))}
+        found = options(dns, server.ca_file, to)
+        with EasClient.connect(
+            ALICE, auth=BasicAuth("alice", PASSWORD), ca_file=server.ca_file, discovery=found
+        ) as client:
+            assert client.transport.base_url.startswith(server.url)
+            report = client.sync_all_mail()
+        assert report.folders
+        nowhere = options(dns, server.ca_file, {}, deadline=5.0)
+        with pytest.raises(AutodiscoverError, match="found no ActiveSync server"):
+            EasClient.connect(ALICE, auth=BasicAuth("alice", PASSWORD), discovery=nowhere)
