@@ -54,12 +54,16 @@ def test_a_store_passed_in_is_the_callers_to_close(eas_mock_server):
     assert client.state is store and isinstance(store, StateStore)
 
 
-def test_connect_refuses_an_unknown_protocol_version_and_an_email_address():
+def test_connect_refuses_an_unknown_protocol_version():
     with pytest.raises(easclient.VersionError, match=r"'17\.0'") as info:
         EasClient.connect("https://mail.example.test", protocol="17.0")
     assert info.value.value == "17.0"
+    # (An e-mail address runs Autodiscover: tests/client/test_discover.py, with a local DNS.)
+
+
+def test_a_url_that_is_an_e_mail_address_is_named_as_one():
     with pytest.raises(easclient.UrlError, match="Autodiscover"):
-        EasClient.connect("alice@example.com")
+        easclient.url.resolve_target("alice@example.com")
 
 
 @pytest.mark.eas_mock(tls=True)
