@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from easclient.wbxml import Element, ns
 
-from ._elements import expect_root, opt_int, status, text
+from ._elements import MAX_INT_DIGITS, expect_root, opt_int, status, text
 from .status import PingStatus, status_of
 
 __all__ = ["PingFolder", "PingRequest", "PingResponse"]
@@ -26,6 +26,20 @@ class PingFolder:
 
     id: str
     class_: str = "Email"
+
+
+#: A heartbeat written with more digits than wire integers may have (MS-ASDTYPE 2.6; see
+#: ``_elements.MAX_INT_DIGITS``) is beyond every server's bound: it is read as this, so a server
+#: answers Status 5 with its bound (or, with none, waits) instead of refusing the request.
+BEYOND_ANY_BOUND = 10**20
+
+
+def _heartbeat(el: Element) -> int | None:
+    value = el.findtext("Ping:HeartbeatInterval")
+    digits = (value or "").strip()
+    if digits.isascii() and digits.isdigit() and len(digits) > MAX_INT_DIGITS:
+        return BEYOND_ANY_BOUND
+    return opt_int(el, "Ping:HeartbeatInterval")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +76,7 @@ class PingRequest:
         expect_root(el, "Ping:Ping")
         folders = el.find("Ping:Folders")
         return cls(
-            heartbeat_interval=opt_int(el, "Ping:HeartbeatInterval"),
+            heartbeat_interval=_heartbeat(el),
             folders=tuple(
                 PingFolder(text(f, "Ping:Id"), text(f, "Ping:Class"))
                 for f in (folders or ())

@@ -236,7 +236,11 @@ def test_cli_device_code_sign_in_then_silent(exo, tmp_path) -> None:
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        out, _ = proc.communicate(timeout=120)
+        # stderr is the reader's alone (communicate() would read it too, and could take the
+        # line with the code before the reader sees it); the --json output is small.
+        proc.wait(timeout=120)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
     finally:
         proc.kill()
     reader.join(10)
