@@ -36,7 +36,11 @@ RUNS = {
         15,
         ["--heartbeat-scale", "0.008", "--delivery-rate", "40", "--processes", "2"],
     ),
-    "throttled": (8, 15, ["--heartbeat-scale", "0.008", "--delivery-rate", "30"]),
+    # Throttling is the point here: some devices may give up their first sync after repeated
+    # 503s, so the run's readiness criterion is the test's own (6 of 8), not the 99 % default.
+    "throttled": (
+        8, 15, ["--heartbeat-scale", "0.008", "--delivery-rate", "30", "--min-ready", "75"]
+    ),
     # Deliveries by SendMail from a second device, as against a real server.
     "direct-push+sendmail": (
         3,
